@@ -1,0 +1,120 @@
+# OAS Twin — one non-recursive Makefile.
+#   make            build build/oastwin
+#   make demo       run the default scenario (scenarios/default.yaml) -> build/demo.h5
+#   make check      build and run every test (Check suites, scenario tests, bad-input corpus)
+#   make bench      run the benchmarks and print their figures (not a test)
+#   make SAN=address,undefined check   the same tests under sanitizers (objects in build-san/)
+# Missing Debian packages are installed by tools/deps.sh before anything is compiled.
+
+ifeq ($(filter clean distclean help,$(MAKECMDGOALS)),)
+  DEPS_STATUS := $(shell sh tools/deps.sh 1>&2 && echo ok)
+  ifneq ($(DEPS_STATUS),ok)
+    $(error dependencies missing and could not be installed; see the message above)
+  endif
+endif
+
+ifeq ($(SAN),)
+  BUILD ?= build
+else
+  BUILD ?= build-san
+endif
+
+CC      ?= cc
+PKGS    := simgrid gsl yaml-0.1 hdf5 check
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs simgrid gsl yaml-0.1 hdf5 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla -Wwrite-strings -Wno-format-nonliteral
+OPT     ?= -O2 -g
+CFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -I. -Isim -Imodels $(PKG_CFLAGS)
+LDLIBS_ALL := $(PKG_LIBS) -lm
+ifneq ($(WERROR),)
+  CFLAGS_ALL += -Werror
+endif
+ifneq ($(SAN),)
+  CFLAGS_ALL += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS_ALL += -fsanitize=$(SAN)
+endif
+CFLAGS_ALL += $(CFLAGS)
+LDFLAGS_ALL += $(LDFLAGS)
+
+LIB_SRC  := $(sort $(wildcard sim/*.c models/*/*.c))
+LIB_SRC  := $(filter-out sim/main.c,$(LIB_SRC))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/sim/main.o
+TEST_SRC := $(sort $(wildcard tests/check_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+REPORT_BIN := $(BUILD)/oastwin-report
+
+.PHONY: all demo check unit-tests scenario-tests bench clean distclean help docs
+all: $(BUILD)/oastwin $(REPORT_BIN)
+
+# Rebuild everything when the flags change.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW := $(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) $(LDLIBS_ALL)
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(FLAGS_NOW)' ]; then printf '%s' '$(FLAGS_NOW)' > $@; fi
+FORCE:
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/liboastwin.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/oastwin: $(MAIN_OBJ) $(BUILD)/liboastwin.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(REPORT_BIN): $(BUILD)/analysis/report.o $(BUILD)/liboastwin.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/liboastwin.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(CHECK_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/liboastwin.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+demo: $(BUILD)/oastwin $(REPORT_BIN)
+	$(BUILD)/oastwin run scenarios/default.yaml -o $(BUILD)/demo.h5
+	$(REPORT_BIN) $(BUILD)/demo.h5
+
+# Under sanitizers SimGrid must use thread contexts (its own stack switching confuses ASan).
+ifneq ($(SAN),)
+  export OASTWIN_SIMGRID_CFG := contexts/factory:thread
+  export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
+  export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+  export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp
+endif
+
+check: unit-tests scenario-tests
+
+unit-tests: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do \
+	  OASTWIN_ROOT=$(CURDIR) $$t || fail=1; \
+	done; exit $$fail
+
+scenario-tests: $(BUILD)/oastwin $(REPORT_BIN)
+	@OASTWIN=$(BUILD)/oastwin REPORT=$(REPORT_BIN) BUILD=$(BUILD) sh tests/scenario_tests.sh
+
+bench: $(BUILD)/oastwin $(BENCH_BIN)
+	@BUILD=$(BUILD) sh bench/run.sh
+
+docs: $(BUILD)/oastwin
+	$(BUILD)/oastwin schema --markdown > docs/scenario-reference.md
+
+clean:
+	rm -rf build build-san
+
+distclean: clean
+
+help:
+	@sed -n '2,7p' Makefile
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

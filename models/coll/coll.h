@@ -1,0 +1,98 @@
+/* Collective algorithms as data: (op, algorithm, group size p, bytes n) -> a schedule of steps,
+ * each step a set of point-to-point transfers between group ranks 0..p-1. Schedules know
+ * nothing of SimGrid; one executor runs them at flow fidelity (sim/engine) and
+ * coll_analytic_time() prices them from per-link bandwidth and latency.
+ * Size conventions follow nccl-tests: n is the per-rank buffer for all-reduce and broadcast,
+ * the total output for all-gather, the per-rank input for reduce-scatter, and the bytes each
+ * rank holds in total for all-to-all (n/p to each peer); p2p sends n from rank 0 to rank 1.
+ * Step semantics: a rank starts step s+1 once all of its own sends and receives of step s have
+ * completed; a step with repeat = k is executed k times in a row.
+ * Ownership: coll_build() fills a caller-owned coll_sched; coll_sched_free() releases it. */
+#ifndef OAS_COLL_H
+#define OAS_COLL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+typedef enum coll_op {
+    COLL_ALLREDUCE,
+    COLL_ALLGATHER,
+    COLL_REDUCESCATTER,
+    COLL_ALLTOALL,
+    COLL_BROADCAST,
+    COLL_P2P,
+    COLL_OP__COUNT
+} coll_op;
+
+typedef enum coll_alg {
+    COLL_ALG_AUTO,     /* chosen by coll_choose() */
+    COLL_ALG_RING,     /* all-reduce, all-gather, reduce-scatter, broadcast (pipelined chain) */
+    COLL_ALG_DBTREE,   /* double binary tree: all-reduce, broadcast */
+    COLL_ALG_RHD,      /* recursive halving-doubling: all-reduce, all-gather, reduce-scatter */
+    COLL_ALG_DIRECT,   /* all-to-all: every pair at once; p2p */
+    COLL_ALG_PAIRWISE, /* all-to-all: p-1 steps, step k: i -> (i+k) mod p */
+    COLL_ALG_HIER,     /* two levels: inside groups of `local` ranks, then across, then inside */
+    COLL_ALG__COUNT
+} coll_alg;
+
+typedef struct coll_xfer {
+    int32_t src, dst; /* group ranks */
+    double bytes;
+} coll_xfer;
+
+typedef struct coll_step {
+    size_t first, count; /* xfers[first .. first+count), sorted by (src, dst) */
+    uint32_t repeat;     /* >= 1 */
+} coll_step;
+
+typedef struct coll_sched {
+    coll_op op;
+    coll_alg alg;
+    int32_t p;
+    double bytes;
+    size_t nsteps, cap_steps;
+    coll_step *steps;
+    size_t nxfers, cap_xfers;
+    coll_xfer *xfers;
+} coll_sched;
+
+typedef struct coll_params {
+    int32_t root;    /* broadcast root (group rank); 0 by default */
+    int32_t local;   /* COLL_ALG_HIER: ranks per lower-level group (consecutive ranks); must divide p */
+    uint32_t chunks; /* pipelining chunks for tree/chain algorithms; 0 = algorithm default */
+} coll_params;
+
+const char *coll_op_name(coll_op op);   /* "allreduce", "allgather", ... */
+const char *coll_alg_name(coll_alg a);  /* "auto", "ring", "dbtree", "rhd", "direct", "pairwise", "hier" */
+int coll_op_parse(const char *s, coll_op *out);   /* 0 or -1 */
+int coll_alg_parse(const char *s, coll_alg *out); /* 0 or -1 */
+/* nccl-tests bus-bandwidth factor: allreduce 2(p-1)/p; allgather, reducescatter, alltoall (p-1)/p;
+ * broadcast, p2p 1. */
+double coll_busbw_factor(coll_op op, int32_t p);
+/* The algorithm `auto` picks, NCCL-like, from op, p and bytes. Never returns AUTO. */
+coll_alg coll_choose(coll_op op, int32_t p, double bytes, const coll_params *prm);
+
+/* Builds the schedule. p >= 1 (p == 1 gives an empty schedule); bytes >= 0. Returns -1 with a
+ * message in ERR for an op the algorithm cannot do or bad parameters. */
+int coll_build(coll_op op, coll_alg alg, int32_t p, double bytes, const coll_params *prm,
+               coll_sched *out, diag_t *err);
+void coll_sched_free(coll_sched *s);
+/* Total bytes sent by group rank r over the whole schedule (repeats counted). */
+double coll_sched_bytes_sent(const coll_sched *s, int32_t r);
+
+/* Routes for analytic pricing: fills LINKS (up to CAP ids) with the links from group rank SRC to
+ * DST and *LAT_S with the route latency; returns the number of links, or -1. */
+typedef int (*coll_route_fn)(void *ctx, int32_t src, int32_t dst, double *lat_s, uint32_t *links,
+                             size_t cap);
+
+/* Duration of the schedule when steps run one after another: each step lasts
+ * max over its transfers x of  lat(x) + max over links l on x's path of load(l)/bw(l),
+ * where load(l) is the sum of bytes of the step's transfers that cross l. On an uncongested
+ * network this is the textbook alpha-beta time. LINK_BW_BPS is indexed by link id (nlinks ids).
+ * Returns the time in seconds, or -1 on a routing error. */
+double coll_analytic_time(const coll_sched *s, coll_route_fn route, void *ctx, const double *link_bw_Bps,
+                          size_t nlinks);
+
+#endif
