@@ -1,0 +1,251 @@
+/* Data-parallel training loop: every accelerator is one rank; each iteration is a compute phase
+ * (roofline) followed by an all-reduce of the gradients over all ranks. Ranks run freely (no
+ * barrier between iterations); the all-reduce synchronises them, as in real data parallelism.
+ * Invariant: per-iteration aggregates (earliest start, latest end, longest compute) are folded
+ * in as each rank reports, so memory is O(iterations + ranks), not O(iterations x ranks). */
+#include <math.h>
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commgroup.h"
+#include "workload.h"
+
+typedef struct iter_agg {
+    double start_min, compute_max, coll_first, coll_ready, end_max;
+    int32_t ranks_done;
+} iter_agg;
+
+typedef struct dp_state {
+    const scenario_t *sc;
+    int32_t n;
+    int64_t iters;
+    coll_sched sched;
+    commgroup_t *group;
+    iter_agg *it;
+    double *rank_compute_s, *rank_comm_s;
+    int32_t ranks_finished;
+} dp_state;
+
+static dp_state *S; /* actors reach the state through this; one workload per process */
+
+typedef struct iter_row {
+    int64_t iteration;
+    double start_s, end_s, duration_s, compute_s, exposed_comm_s;
+} iter_row;
+
+typedef struct coll_row {
+    int64_t id, iteration;
+    char op[16], algorithm[16];
+    int32_t group_size;
+    double bytes, start_s, ready_s, end_s, duration_s, algbw_Bps, busbw_Bps;
+} coll_row;
+
+typedef struct rank_row {
+    int32_t rank, accelerator;
+    double compute_s, comm_s, busy_fraction;
+} rank_row;
+
+static void rank_main(int argc, char **argv)
+{
+    (void)argc;
+    int32_t r = (int32_t)atoi(argv[1]);
+    const scenario_t *sc = S->sc;
+    for (int64_t k = 0; k < S->iters; k++) {
+        double t0 = simgrid_get_clock();
+        engine_compute(r, sc->wl.compute_flop, sc->wl.compute_hbm_bytes, sc->wl.compute_efficiency);
+        double t1 = simgrid_get_clock();
+        engine_set_state(r, ACC_COMM);
+        cg_run(S->group, r, &S->sched);
+        engine_set_state(r, ACC_IDLE);
+        double t2 = simgrid_get_clock();
+        iter_agg *a = &S->it[k];
+        if (a->ranks_done == 0) {
+            a->start_min = t0;
+            a->coll_first = t1;
+        }
+        a->start_min = fmin(a->start_min, t0);
+        a->coll_first = fmin(a->coll_first, t1);
+        a->coll_ready = fmax(a->coll_ready, t1);
+        a->compute_max = fmax(a->compute_max, t1 - t0);
+        a->end_max = fmax(a->end_max, t2);
+        a->ranks_done++;
+        S->rank_compute_s[r] += t1 - t0;
+        S->rank_comm_s[r] += t2 - t1;
+        if (r == 0)
+            engine_progress((double)(k + 1), (double)S->iters);
+    }
+    if (++S->ranks_finished == S->n)
+        engine_workload_done();
+}
+
+static int dp_setup(const scenario_t *sc, const platform_t *plat, void **state, diag_t *err)
+{
+    dp_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return diag_fail(err, "out of memory");
+    s->sc = sc;
+    s->n = platform_accelerators(plat);
+    s->iters = sc->wl.iterations;
+    coll_alg alg;
+    if (coll_alg_parse(scenario_enum_name("workload.algorithm", sc->wl.algorithm), &alg))
+        alg = COLL_ALG_RING;
+    coll_params prm = {0};
+    if (alg == COLL_ALG_AUTO)
+        alg = coll_choose(COLL_ALLREDUCE, s->n, sc->wl.gradient_bytes, &prm);
+    if (coll_build(COLL_ALLREDUCE, alg, s->n, sc->wl.gradient_bytes, &prm, &s->sched, err))
+        goto fail;
+    int32_t *members = malloc((size_t)s->n * sizeof *members);
+    if (!members)
+        goto oom;
+    for (int32_t i = 0; i < s->n; i++)
+        members[i] = i;
+    s->group = cg_new("dp", members, s->n, sc->run.fidelity, plat);
+    free(members);
+    s->it = calloc((size_t)s->iters, sizeof *s->it);
+    s->rank_compute_s = calloc((size_t)s->n, sizeof *s->rank_compute_s);
+    s->rank_comm_s = calloc((size_t)s->n, sizeof *s->rank_comm_s);
+    if (!s->group || !s->it || !s->rank_compute_s || !s->rank_comm_s)
+        goto oom;
+    S = s;
+    for (int32_t i = 0; i < s->n; i++) {
+        char host[32], rank[16], name[32];
+        snprintf(host, sizeof host, "acc%d", i);
+        snprintf(rank, sizeof rank, "%d", i);
+        snprintf(name, sizeof name, "rank%d", i);
+        char *argv[] = {name, rank, NULL};
+        sg_actor_create(name, sg_host_by_name(host), rank_main, 2, argv);
+    }
+    *state = s;
+    return 0;
+oom:
+    diag_fail(err, "out of memory for %d ranks x %lld iterations", s->n, (long long)s->iters);
+fail:
+    coll_sched_free(&s->sched);
+    cg_free(s->group);
+    free(s->it);
+    free(s->rank_compute_s);
+    free(s->rank_comm_s);
+    free(s);
+    return -1;
+}
+
+static const trace_col ITER_COLS[] = {
+    {"iteration", TCOL_I64, offsetof(iter_row, iteration), 0, "1", "iteration index from 0"},
+    {"start", TCOL_F64, offsetof(iter_row, start_s), 0, "s", "earliest rank start"},
+    {"end", TCOL_F64, offsetof(iter_row, end_s), 0, "s", "latest rank end"},
+    {"duration", TCOL_F64, offsetof(iter_row, duration_s), 0, "s", "end - start"},
+    {"compute", TCOL_F64, offsetof(iter_row, compute_s), 0, "s", "longest compute phase of any rank"},
+    {"exposed_comm", TCOL_F64, offsetof(iter_row, exposed_comm_s), 0, "s",
+     "communication not hidden by compute: duration - compute"},
+};
+
+static const trace_col COLL_COLS[] = {
+    {"id", TCOL_I64, offsetof(coll_row, id), 0, "1", "collective id"},
+    {"iteration", TCOL_I64, offsetof(coll_row, iteration), 0, "1", "iteration it belongs to"},
+    {"op", TCOL_STR, offsetof(coll_row, op), 16, "", "allreduce, allgather, ..."},
+    {"algorithm", TCOL_STR, offsetof(coll_row, algorithm), 16, "", "ring, dbtree, rhd, ..."},
+    {"group_size", TCOL_I32, offsetof(coll_row, group_size), 0, "1", "ranks in the group"},
+    {"bytes", TCOL_F64, offsetof(coll_row, bytes), 0, "B", "message size (nccl-tests convention)"},
+    {"start", TCOL_F64, offsetof(coll_row, start_s), 0, "s", "first rank entered"},
+    {"ready", TCOL_F64, offsetof(coll_row, ready_s), 0, "s", "last rank entered"},
+    {"end", TCOL_F64, offsetof(coll_row, end_s), 0, "s", "last rank finished"},
+    {"duration", TCOL_F64, offsetof(coll_row, duration_s), 0, "s", "end - ready"},
+    {"algbw", TCOL_F64, offsetof(coll_row, algbw_Bps), 0, "B/s", "bytes / duration"},
+    {"busbw", TCOL_F64, offsetof(coll_row, busbw_Bps), 0, "B/s", "algbw x nccl-tests bus factor"},
+};
+
+static const trace_col RANK_COLS[] = {
+    {"rank", TCOL_I32, offsetof(rank_row, rank), 0, "1", "data-parallel rank"},
+    {"accelerator", TCOL_I32, offsetof(rank_row, accelerator), 0, "1", "accelerator it runs on"},
+    {"compute", TCOL_F64, offsetof(rank_row, compute_s), 0, "s", "total compute time"},
+    {"comm", TCOL_F64, offsetof(rank_row, comm_s), 0, "s", "total time inside collectives"},
+    {"busy_fraction", TCOL_F64, offsetof(rank_row, busy_fraction), 0, "1", "compute / simulated time"},
+};
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+static int dp_finish(void *state, trace_t *t, const engine_stats *st, diag_t *err)
+{
+    dp_state *s = state;
+    int rc = -1;
+    trace_table_t *ti = trace_table_create(t, "/training/iterations", "one row per completed iteration",
+                                           ITER_COLS, NCOLS(ITER_COLS), sizeof(iter_row));
+    trace_table_t *tc = trace_table_create(t, "/training/collectives", "one row per collective call", COLL_COLS,
+                                           NCOLS(COLL_COLS), sizeof(coll_row));
+    trace_table_t *tr = trace_table_create(t, "/training/ranks", "per-rank totals (stragglers show here)",
+                                           RANK_COLS, NCOLS(RANK_COLS), sizeof(rank_row));
+    if (!ti || !tc || !tr) {
+        diag_fail(err, "out of memory");
+        goto done;
+    }
+    double factor = coll_busbw_factor(COLL_ALLREDUCE, s->n);
+    double sum_d = 0, sum_c = 0, sum_e = 0, sum_coll = 0, sum_bus = 0, sum_alg = 0;
+    double dmin = INFINITY, dmax = 0;
+    int64_t done_iters = 0;
+    for (int64_t k = 0; k < s->iters; k++) {
+        const iter_agg *a = &s->it[k];
+        if (a->ranks_done < s->n)
+            break;
+        iter_row r = {.iteration = k, .start_s = a->start_min, .end_s = a->end_max};
+        r.duration_s = a->end_max - a->start_min;
+        r.compute_s = a->compute_max;
+        r.exposed_comm_s = r.duration_s - r.compute_s;
+        coll_row c = {.id = k, .iteration = k, .group_size = s->n, .bytes = s->sched.bytes,
+                      .start_s = a->coll_first, .ready_s = a->coll_ready, .end_s = a->end_max};
+        snprintf(c.op, sizeof c.op, "%s", coll_op_name(s->sched.op));
+        snprintf(c.algorithm, sizeof c.algorithm, "%s", coll_alg_name(s->sched.alg));
+        c.duration_s = c.end_s - c.ready_s;
+        c.algbw_Bps = c.duration_s > 0 ? c.bytes / c.duration_s : 0;
+        c.busbw_Bps = c.algbw_Bps * factor;
+        if (trace_table_append(ti, &r) || trace_table_append(tc, &c)) {
+            diag_fail(err, "out of memory");
+            goto done;
+        }
+        sum_d += r.duration_s;
+        sum_c += r.compute_s;
+        sum_e += r.exposed_comm_s;
+        sum_coll += c.duration_s;
+        sum_alg += c.algbw_Bps;
+        sum_bus += c.busbw_Bps;
+        dmin = fmin(dmin, r.duration_s);
+        dmax = fmax(dmax, r.duration_s);
+        done_iters++;
+    }
+    for (int32_t i = 0; i < s->n; i++) {
+        rank_row rr = {.rank = i, .accelerator = i, .compute_s = s->rank_compute_s[i], .comm_s = s->rank_comm_s[i]};
+        rr.busy_fraction = st->sim_time_s > 0 ? rr.compute_s / st->sim_time_s : 0;
+        if (trace_table_append(tr, &rr)) {
+            diag_fail(err, "out of memory");
+            goto done;
+        }
+    }
+    double n = done_iters ? (double)done_iters : 1;
+    trace_summary_i64(t, "iterations_completed", done_iters, "1", "iterations every rank finished");
+    trace_summary_f64(t, "iteration_time_mean", done_iters ? sum_d / n : 0, "s", "mean iteration time");
+    trace_summary_f64(t, "iteration_time_min", done_iters ? dmin : 0, "s", "shortest iteration");
+    trace_summary_f64(t, "iteration_time_max", dmax, "s", "longest iteration");
+    trace_summary_f64(t, "compute_time_mean", sum_c / n, "s", "mean compute phase per iteration");
+    trace_summary_f64(t, "exposed_comm_time_mean", sum_e / n, "s", "mean exposed communication per iteration");
+    trace_summary_f64(t, "comm_fraction", sum_d > 0 ? sum_e / sum_d : 0, "1",
+                      "share of iteration time spent in exposed communication");
+    trace_summary_f64(t, "allreduce_time_mean", sum_coll / n, "s", "mean all-reduce duration");
+    trace_summary_f64(t, "allreduce_algbw_mean", sum_alg / n, "B/s", "mean all-reduce algorithm bandwidth");
+    trace_summary_f64(t, "allreduce_busbw_mean", sum_bus / n, "B/s",
+                      "mean all-reduce bus bandwidth (nccl-tests definition)");
+    rc = 0;
+done:
+    coll_sched_free(&s->sched);
+    cg_free(s->group);
+    free(s->it);
+    free(s->rank_compute_s);
+    free(s->rank_comm_s);
+    free(s);
+    S = NULL;
+    return rc;
+}
+
+const workload_ops workload_dp_allreduce = {"dp_allreduce", dp_setup, dp_finish};

@@ -1,0 +1,86 @@
+/* The scenario: a YAML file (plus --set overrides) validated against one schema table and
+ * converted once to SI into scenario_t. Every accepted key is documented by the same table
+ * (scenario_schema_markdown), so the reference cannot drift from the code. Positions of every
+ * key are kept so later semantic checks can still say FILE:LINE:COL.
+ * Ownership: scenario_load() fills a caller-owned scenario_t; scenario_free() releases the
+ * texts and position table inside it. */
+#ifndef OAS_SCENARIO_H
+#define OAS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "coll/coll.h"
+#include "diag.h"
+#include "hw/hw.h"
+
+#define SCENARIO_SCHEMA_VERSION 1
+
+typedef enum fidelity { FID_FLOW, FID_ANALYTIC } fidelity;
+typedef enum topo_kind { TOPO_SWITCHED } topo_kind;
+typedef enum wl_kind { WL_DP_ALLREDUCE } wl_kind;
+
+typedef struct scenario_pos scenario_pos; /* private: where each key was written */
+
+typedef struct scenario {
+    int64_t schema_version;
+    char name[128];
+    uint64_t seed;
+
+    hw_accel accel;
+
+    struct {
+        topo_kind kind;
+        int64_t accelerators;
+        int64_t planes;
+        hw_link link;
+        hw_switch sw;
+    } topo;
+
+    struct {
+        wl_kind kind;
+        int64_t iterations;
+        double compute_flop;       /* per accelerator per iteration */
+        double compute_hbm_bytes;  /* HBM traffic per accelerator per iteration */
+        double compute_efficiency; /* achieved / peak FLOP/s, (0, 1] */
+        double gradient_bytes;     /* all-reduce size per rank */
+        int algorithm;             /* coll_alg */
+    } wl;
+
+    struct {
+        fidelity fidelity;
+        double stop_sim_time_s;    /* 0: run until the workload ends */
+        double sample_interval_s;
+    } run;
+
+    struct {
+        char path[4096];
+    } out;
+
+    char *source_path;   /* as given */
+    char *source_text;   /* the file's bytes, verbatim */
+    char *resolved_text; /* every key with its effective value in SI, as YAML */
+    scenario_pos *pos;
+} scenario_t;
+
+/* Loads PATH, applies SETS[i] ("a.b.c=value", the i-th --set), validates, converts.
+ * On error returns -1 with "FILE:LINE:COL: error: ..." in ERR ("--set:I:COL" for overrides). */
+int scenario_load(const char *path, const char *const *sets, size_t nsets, scenario_t *out, diag_t *err);
+void scenario_free(scenario_t *sc);
+
+/* A semantic error about key PATH ("topology.planes") at the position where it was written
+ * (or where its default applies). Returns -1. */
+int scenario_fail_at(const scenario_t *sc, const char *path, diag_t *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* One paragraph describing what would be simulated. */
+void scenario_describe(const scenario_t *sc, FILE *f);
+/* The scenario reference (docs/scenario-reference.md) generated from the schema table. */
+void scenario_schema_markdown(FILE *f);
+
+const char *fidelity_name(fidelity f);
+/* The name of value V of enumerated key PATH ("workload.algorithm"), or "?" . */
+const char *scenario_enum_name(const char *path, int v);
+
+#endif
