@@ -172,7 +172,12 @@ static int cmd_run(const cli *c, bool validate_only)
     }
     char sha[65], created[32];
     sha256_hex(sc.resolved_text, strlen(sc.resolved_text), sha);
+    /* SOURCE_DATE_EPOCH (reproducible-builds convention) pins 'created', making whole files
+     * byte-identical for the same scenario and seed. */
     time_t now = time(NULL);
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    if (epoch && *epoch)
+        now = (time_t)strtoll(epoch, NULL, 10);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     trace_attr_i64(t, "schema_version", OASTWIN_TRACE_SCHEMA_VERSION);
     trace_attr_str(t, "software_version", OASTWIN_VERSION);

@@ -231,18 +231,23 @@ static int walk(loader *L, const ynode *map, const char *prefix)
         if (best) {
             char sugg[256];
             join(sugg, sizeof sugg, prefix, best);
-            return diag_fail_at(L->err, map->file, map->key_line[i], map->key_col[i],
+            return diag_fail_at(L->err, map->key_file[i], map->key_line[i], map->key_col[i],
                                 "unknown key '%s' (did you mean '%s'?)", path, sugg);
         }
-        return diag_fail_at(L->err, map->file, map->key_line[i], map->key_col[i], "unknown key '%s'", path);
+        return diag_fail_at(L->err, map->key_file[i], map->key_line[i], map->key_col[i], "unknown key '%s'",
+                            path);
     }
     return 0;
 }
 
-/* The deepest existing mapping on the way to PATH (for positions of missing keys). */
-static const ynode *deepest_parent(const ynode *root, const char *path)
+/* Where to point for a missing key PATH: the key of the deepest existing section on the way
+ * to it ("accelerator:" for hardware.accelerator.idle_power), or the document start. */
+static void missing_pos(const ynode *root, const char *path, const char **file, int *line, int *col)
 {
     const ynode *cur = root;
+    *file = root->file;
+    *line = 1;
+    *col = 1;
     char buf[256];
     snprintf(buf, sizeof buf, "%s", path);
     char *save = NULL;
@@ -251,13 +256,15 @@ static const ynode *deepest_parent(const ynode *root, const char *path)
         char *next = strtok_r(NULL, ".", &save);
         if (!next)
             break;
-        const ynode *child = yt_get(cur, tok);
-        if (!child || child->kind != YN_MAP)
+        long i = yt_index(cur, tok);
+        if (i < 0 || cur->items[i]->kind != YN_MAP)
             break;
-        cur = child;
+        *file = cur->key_file[i];
+        *line = cur->key_line[i];
+        *col = cur->key_col[i];
+        cur = cur->items[i];
         tok = next;
     }
-    return cur;
 }
 
 /* ---- converting scalars ---- */
@@ -455,10 +462,14 @@ static int check_semantics(scenario_t *sc, diag_t *err)
         return scenario_fail_at(sc, "hardware.accelerator.max_power", err,
                                 "'hardware.accelerator.max_power' (%g W) is below idle_power (%g W)",
                                 sc->accel.max_power_W, sc->accel.idle_power_W);
-    if (sc->wl.gradient_bytes > sc->accel.hbm_bytes)
+    if (sc->wl.gradient_bytes > sc->accel.hbm_bytes) {
+        char g[64], h[64];
+        units_format(sc->wl.gradient_bytes, DIM_BYTES, g, sizeof g);
+        units_format(sc->accel.hbm_bytes, DIM_BYTES, h, sizeof h);
         return scenario_fail_at(sc, "workload.gradient_bytes", err,
-                                "'workload.gradient_bytes' (%.6g B) does not fit in HBM (%.6g B)",
-                                sc->wl.gradient_bytes, sc->accel.hbm_bytes);
+                                "'workload.gradient_bytes' (%s) does not fit in HBM (hardware.accelerator.hbm_capacity = %s)",
+                                g, h);
+    }
     if (sc->topo.accelerators < 2)
         return scenario_fail_at(sc, "topology.accelerators", err,
                                 "'topology.accelerators' must be at least 2 for an all-reduce workload");
@@ -507,7 +518,7 @@ int scenario_load(const char *path, const char *const *sets, size_t nsets, scena
     /* The version decides how everything else is read: check it first. */
     const ynode *ver = yt_get(root, "schema_version");
     if (!ver) {
-        diag_fail_at(err, root->file, root->line, root->col,
+        diag_fail_at(err, root->file, 1, 1,
                      "missing required key 'schema_version' (this program reads schema_version %d)",
                      SCENARIO_SCHEMA_VERSION);
         goto fail;
@@ -531,13 +542,15 @@ int scenario_load(const char *path, const char *const *sets, size_t nsets, scena
                 goto fail;
             continue;
         }
-        const ynode *par = deepest_parent(root, f->path);
-        out->pos[i] = (scenario_pos){par->file, par->line, par->col, false};
+        const char *mfile;
+        int mline, mcol;
+        missing_pos(root, f->path, &mfile, &mline, &mcol);
+        out->pos[i] = (scenario_pos){mfile, mline, mcol, false};
         if (!f->def) {
-            diag_fail_at(err, par->file, par->line, par->col, "missing required key '%s'", f->path);
+            diag_fail_at(err, mfile, mline, mcol, "missing required key '%s'", f->path);
             goto fail;
         }
-        if (bind_field(&L, f, f->def, par->file, par->line, par->col, true))
+        if (bind_field(&L, f, f->def, mfile, mline, mcol, true))
             goto fail;
     }
     if (check_semantics(out, err))

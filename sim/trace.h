@@ -31,7 +31,9 @@ trace_t *trace_new(void);
 void trace_free(trace_t *t);
 
 /* Creates a table at PATH ("/training/iterations"; parent groups are created on write).
- * COLS is copied. Returns NULL on a bad definition (duplicate path). */
+ * COLS is copied. Returns NULL on a bad definition: a path not starting with '/', with an empty
+ * component, under /summary, or equal to / a group of / inside another object's path; columns
+ * with empty or duplicate names, overlapping fields or fields outside ROW_SIZE. */
 trace_table_t *trace_table_create(trace_t *t, const char *path, const char *doc,
                                   const trace_col *cols, size_t ncols, size_t row_size);
 trace_table_t *trace_table_find(trace_t *t, const char *path);
@@ -41,13 +43,18 @@ size_t trace_table_rows(const trace_table_t *tab);
 const void *trace_table_row(const trace_table_t *tab, size_t i);
 
 /* A 2-D float64 time series or matrix at PATH with NCOLS columns (e.g. one per accelerator):
- * rows are appended one at a time. COL_NAMES (may be NULL) is stored as an attribute. */
+ * rows are appended one at a time. Column names, if set with trace_matrix_set_columns(), are
+ * stored as a "columns" attribute. Returns NULL on a bad definition (bad or duplicate path). */
 trace_table_t *trace_matrix_create(trace_t *t, const char *path, const char *doc, size_t ncols,
                                    const char *unit);
 int trace_matrix_append(trace_table_t *m, const double *row);
+/* Copies NAMES (NCOLS strings) as the matrix's column names. Returns 0 or -1. */
+int trace_matrix_set_columns(trace_table_t *m, const char *const *names);
 
 /* Headline figures, stored as scalar datasets under /summary in insertion order
- * (each with "units" and "doc" attributes). Setting a name twice overwrites it. */
+ * (each with "units" and "doc" attributes). Setting a name twice overwrites it in place.
+ * These setters (and the attr/text ones below) return nothing: an invalid name or an out of
+ * memory is remembered and makes trace_write() fail with the reason. */
 void trace_summary_f64(trace_t *t, const char *name, double v, const char *unit, const char *doc);
 void trace_summary_i64(trace_t *t, const char *name, int64_t v, const char *unit, const char *doc);
 void trace_summary_str(trace_t *t, const char *name, const char *v, const char *doc);
@@ -56,7 +63,8 @@ void trace_summary_str(trace_t *t, const char *name, const char *v, const char *
 void trace_attr_str(trace_t *t, const char *name, const char *v);
 void trace_attr_i64(trace_t *t, const char *name, int64_t v);
 
-/* A text dataset (scalar variable-length UTF-8 string) at PATH, e.g. "/scenario/source". */
+/* A text dataset (scalar fixed-length UTF-8 string, sized to TEXT) at PATH, e.g.
+ * "/scenario/source". Setting the same path twice replaces the text. */
 void trace_text(trace_t *t, const char *path, const char *text, const char *doc);
 
 /* Writes everything to OUT_PATH: first to "OUT_PATH.tmp.<pid>", then rename(2). On failure

@@ -1,8 +1,9 @@
 /* Physical quantities written with units ("400 GB/s", "1.5 us", "128 GiB", "989 TFLOPS").
  * Everything is converted once, at the edge, to SI (seconds, bytes, bytes/s, FLOP, FLOP/s,
  * watts, joules, metres, kelvin differences / degrees Celsius, m^3/s, K/W, J/K, hertz).
- * Bits (b) and bytes (B) and decimal (k, M, G, T, P, E = 10^3n) and binary (Ki, Mi, Gi, Ti, Pi
- * = 2^10n) prefixes are exact. Pure functions, no allocation. */
+ * Bits (b) and bytes (B) and decimal (k, M, G, T, P, E = 10^3n) and binary (Ki, Mi, Gi, Ti, Pi,
+ * Ei = 2^10n) prefixes are exact. Spellings are case-sensitive; the full table is in units.c.
+ * Pure functions, no allocation, thread-safe; returned strings are static. */
 #ifndef OAS_UNITS_H
 #define OAS_UNITS_H
 
@@ -44,7 +45,10 @@ const char *units_si_symbol(unit_dim d);
 /* An example literal for messages: "400 GB/s", "200 ns" ... */
 const char *units_example(unit_dim d);
 /* Formats V (SI) with an engineering prefix that parses back to the same dimension:
- * 4e11 B/s -> "400 GB/s", 2e-7 s -> "200 ns". Uses %.6g. Returns BUF. */
+ * 4e11 B/s -> "400 GB/s", 2e-7 s -> "200 ns", 2.5e-5 m^3/s -> "0.025 L/s", 45 -> "45 degC".
+ * Uses %.6g, so a value round-trips exactly (1e-12 relative) when it has at most six
+ * significant digits; non-finite values print as "inf W" and do not parse. Truncates to N
+ * bytes. Returns BUF. */
 char *units_format(double v, unit_dim d, char *buf, size_t n);
 
 #endif

@@ -70,6 +70,7 @@ void yt_free(ynode *n)
     free(n->keys);
     free(n->key_line);
     free(n->key_col);
+    free(n->key_file);
     free(n->value);
     free(n);
 }
@@ -96,6 +97,10 @@ static int grow(ynode *n)
         if (!kc)
             return -1;
         n->key_col = kc;
+        const char **kf = realloc(n->key_file, cap * sizeof *kf);
+        if (!kf)
+            return -1;
+        n->key_file = kf;
     }
     n->cap = cap;
     return 0;
@@ -150,6 +155,7 @@ int yt_map_put(ynode *map, const char *key, ynode *val, int key_line, int key_co
         return -1;
     map->key_line[map->n] = key_line;
     map->key_col[map->n] = key_col;
+    map->key_file[map->n] = val->file;
     map->items[map->n++] = val;
     return 0;
 }
@@ -178,6 +184,7 @@ ynode *yt_clone(const ynode *n)
             }
             c->key_line[c->n] = n->key_line[i];
             c->key_col[c->n] = n->key_col[i];
+            c->key_file[c->n] = n->key_file[i];
         }
         c->items[c->n++] = item;
     }
@@ -389,6 +396,7 @@ static ynode *parse_collection(builder *b, yaml_event_t *ev, int depth)
             n->keys[n->n] = key;
             n->key_line[n->n] = kline;
             n->key_col[n->n] = kcol;
+            n->key_file[n->n] = b->file;
         }
         n->items[n->n++] = child;
     }

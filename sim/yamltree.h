@@ -24,6 +24,7 @@ struct ynode {
     size_t n, cap;    /* entries of a map, items of a sequence */
     char **keys;      /* map keys (YN_MAP) */
     int *key_line, *key_col;
+    const char **key_file; /* where each key was written (a --set key differs from its map) */
     ynode **items;    /* map values or sequence items */
 };
 
@@ -49,7 +50,8 @@ long yt_index(const ynode *map, const char *key);
 /* A new scalar node (value copied). */
 ynode *yt_scalar_new(const char *value, const char *file, int line, int col);
 ynode *yt_map_new(const char *file, int line, int col);
-/* Puts KEY -> VAL into MAP (replacing and freeing an existing value). Takes VAL. 0 or -1. */
+/* Puts KEY -> VAL into MAP (replacing and freeing an existing value). Takes VAL. The key's
+ * position is VAL's file at KEY_LINE:KEY_COL. 0 or -1. */
 int yt_map_put(ynode *map, const char *key, ynode *val, int key_line, int key_col);
 /* Deep copy. */
 ynode *yt_clone(const ynode *n);
