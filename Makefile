@@ -60,6 +60,7 @@ $(FLAGS_STAMP): FORCE
 	@mkdir -p $(@D)
 	@if [ "$$(cat $@ 2>/dev/null)" != '$(FLAGS_NOW)' ]; then printf '%s' '$(FLAGS_NOW)' > $@; fi
 FORCE:
+.SECONDARY:
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
@@ -95,9 +96,9 @@ endif
 
 check: unit-tests scenario-tests
 
-unit-tests: $(TEST_BIN)
+unit-tests: $(TEST_BIN) $(BUILD)/oastwin
 	@fail=0; for t in $(TEST_BIN); do \
-	  OASTWIN_ROOT=$(CURDIR) $$t || fail=1; \
+	  OASTWIN_ROOT=$(CURDIR) OASTWIN=$(CURDIR)/$(BUILD)/oastwin $$t || fail=1; \
 	done; exit $$fail
 
 scenario-tests: $(BUILD)/oastwin $(REPORT_BIN)

@@ -12,15 +12,20 @@
 #include <simgrid/host.h>
 #include <simgrid/mailbox.h>
 #include <simgrid/mutex.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 
+/* Per schedule: the destinations of each step's transfers, sorted, so a rank's receive count
+ * in a step is two binary searches (memory O(transfers), not O(steps x ranks)). */
 typedef struct plan {
     const coll_sched *sched;
-    int32_t *recv_count; /* nsteps x p */
+    int32_t *dst_sorted; /* parallel to sched->xfers, sorted within each step */
+    bool single_source;  /* every rank receives from at most one peer over the whole schedule */
     struct plan *next;
 } plan;
 
@@ -34,6 +39,7 @@ struct commgroup {
     sg_mailbox_t *mbox;
     uint64_t *reached;
     sg_cond_t *cond;
+    uint32_t *waiters; /* actors blocked on cond[r]; notify only when someone waits */
     sg_mutex_t mutex;
     plan *plans;
     /* analytic */
@@ -63,7 +69,8 @@ commgroup_t *cg_new(const char *name, const int32_t *members, int32_t p, fidelit
     if (fid == FID_FLOW) {
         g->mbox = malloc((size_t)p * sizeof *g->mbox);
         g->cond = malloc((size_t)p * sizeof *g->cond);
-        if (!g->mbox || !g->cond)
+        g->waiters = calloc((size_t)p, sizeof *g->waiters);
+        if (!g->mbox || !g->cond || !g->waiters)
             goto fail;
         for (int32_t r = 0; r < p; r++) {
             char mname[96];
@@ -97,11 +104,12 @@ void cg_free(commgroup_t *g)
         sg_barrier_destroy(g->barrier);
     while (g->plans) {
         plan *n = g->plans->next;
-        free(g->plans->recv_count);
+        free(g->plans->dst_sorted);
         free(g->plans);
         g->plans = n;
     }
     free(g->mbox);
+    free(g->waiters);
     free(g->members);
     free(g->reached);
     free(g->calls);
@@ -113,6 +121,12 @@ int32_t cg_size(const commgroup_t *g)
     return g->p;
 }
 
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
 static plan *plan_for(commgroup_t *g, const coll_sched *s)
 {
     for (plan *pl = g->plans; pl; pl = pl->next)
@@ -122,19 +136,54 @@ static plan *plan_for(commgroup_t *g, const coll_sched *s)
     if (!pl)
         return NULL;
     pl->sched = s;
-    pl->recv_count = calloc(s->nsteps * (size_t)g->p + 1, sizeof *pl->recv_count);
-    if (!pl->recv_count) {
+    pl->dst_sorted = malloc((s->nxfers + 1) * sizeof *pl->dst_sorted);
+    if (!pl->dst_sorted) {
         free(pl);
         return NULL;
     }
-    for (size_t k = 0; k < s->nsteps; k++) {
-        const coll_step *st = &s->steps[k];
-        for (size_t x = st->first; x < st->first + st->count; x++)
-            pl->recv_count[k * (size_t)g->p + (size_t)s->xfers[x].dst]++;
+    for (size_t x = 0; x < s->nxfers; x++)
+        pl->dst_sorted[x] = s->xfers[x].dst;
+    for (size_t k = 0; k < s->nsteps; k++)
+        qsort(pl->dst_sorted + s->steps[k].first, s->steps[k].count, sizeof(int32_t), cmp_i32);
+    /* With one sender per receiver (ring, chain), per-pair FIFO order already matches every
+     * message to its step, and the receive credits (simcalls) can be skipped. */
+    int32_t *src_of = malloc((size_t)g->p * sizeof *src_of);
+    pl->single_source = src_of != NULL;
+    for (int32_t r = 0; src_of && r < g->p; r++)
+        src_of[r] = -1;
+    for (size_t x = 0; src_of && x < s->nxfers && pl->single_source; x++) {
+        int32_t d = s->xfers[x].dst;
+        if (src_of[d] >= 0 && src_of[d] != s->xfers[x].src)
+            pl->single_source = false;
+        src_of[d] = s->xfers[x].src;
     }
+    free(src_of);
     pl->next = g->plans;
     g->plans = pl;
     return pl;
+}
+
+/* Number of entries equal to R in the sorted range A[0..n). */
+static size_t count_eq(const int32_t *a, size_t n, int32_t r)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t first = lo;
+    hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] <= r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - first;
 }
 
 /* First transfer of step ST whose source is R (transfers are sorted by source). */
@@ -166,7 +215,7 @@ static void run_flow(commgroup_t *g, int32_t r, const coll_sched *s)
         size_t x0 = first_send(s, st, r), x1 = x0;
         while (x1 < st->first + st->count && s->xfers[x1].src == r)
             x1++;
-        size_t nrecv = (size_t)pl->recv_count[k * (size_t)g->p + (size_t)r];
+        size_t nrecv = count_eq(pl->dst_sorted + st->first, st->count, r);
         size_t need = (x1 - x0) + nrecv;
         if (need > cap) {
             cap = need;
@@ -179,17 +228,20 @@ static void run_flow(commgroup_t *g, int32_t r, const coll_sched *s)
         }
         for (uint32_t rep = 0; rep < st->repeat; rep++) {
             uint64_t gstep = ++g->reached[r];
-            sg_cond_notify_all(g->cond[r]);
+            if (g->waiters[r]) /* only credit-mode senders ever wait */
+                sg_cond_notify_all(g->cond[r]);
             size_t n = 0;
             for (size_t x = x0; x < x1; x++) {
                 int32_t d = s->xfers[x].dst;
-                if (g->reached[d] < gstep) {
+                if (!pl->single_source && g->reached[d] < gstep) {
                     sg_mutex_lock(g->mutex);
+                    g->waiters[d]++;
                     while (g->reached[d] < gstep)
                         sg_cond_wait(g->cond[d], g->mutex);
+                    g->waiters[d]--;
                     sg_mutex_unlock(g->mutex);
                 }
-                comms[n++] = sg_mailbox_put_async(g->mbox[d], &payload_token, (long)s->xfers[x].bytes);
+                comms[n++] = sg_mailbox_put_async(g->mbox[d], &payload_token, (long)llround(s->xfers[x].bytes));
             }
             for (size_t i = 0; i < nrecv; i++)
                 comms[n++] = sg_mailbox_get_async(g->mbox[r], &data);

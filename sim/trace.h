@@ -67,7 +67,8 @@ void trace_attr_i64(trace_t *t, const char *name, int64_t v);
  * "/scenario/source". Setting the same path twice replaces the text. */
 void trace_text(trace_t *t, const char *path, const char *text, const char *doc);
 
-/* Writes everything to OUT_PATH: first to "OUT_PATH.tmp.<pid>", then rename(2). On failure
+/* Writes everything to OUT_PATH: the file is built in memory (HDF5 core driver), written to
+ * "OUT_PATH.tmp.<pid>", fsync'ed, then rename(2)d; layout in docs/hdf5-conventions.md. On failure
  * the temporary file is removed, nothing exists at OUT_PATH that was not there before, and
  * -1 is returned with the reason in ERR. Every dataset gets a "units" attribute (tables: one
  * string per column, in column order) and a "doc" attribute. */

@@ -6,7 +6,18 @@
  * the total output for all-gather, the per-rank input for reduce-scatter, and the bytes each
  * rank holds in total for all-to-all (n/p to each peer); p2p sends n from rank 0 to rank 1.
  * Step semantics: a rank starts step s+1 once all of its own sends and receives of step s have
- * completed; a step with repeat = k is executed k times in a row.
+ * completed; a step with repeat = k is executed k times in a row. A step holds at most one
+ * transfer per ordered pair (src, dst); no step is empty; two consecutive steps never carry the
+ * same transfers (the builder stores them once with their repeats added). Pipelined algorithms
+ * (dbtree, the broadcast chain) encode each pipeline stage as its own step whose transfers
+ * carry one chunk (two when both trees use the same pair), so executors need not know about
+ * chunks; idle ranks in pipeline fill and drain steps simply have no transfer in that step.
+ * p == 1 or bytes == 0 gives an empty schedule (nothing moves, time 0).
+ * Memory: ring all-reduce / all-gather / reduce-scatter hold p transfers, hier at most 3p;
+ * rhd at most 2p log2 p + 2p; dbtree at most 4pC (all-reduce) or 2pC (broadcast) for C pipeline chunks;
+ * the broadcast chain at most pC; direct and pairwise all-to-all p(p-1) and hier all-to-all
+ * p(L+G-2) for G groups of L. No schedule holds more than COLL_MAX_XFERS transfers:
+ * coll_build() fails instead (flat all-to-all stops at p = 4096; use hier beyond).
  * Ownership: coll_build() fills a caller-owned coll_sched; coll_sched_free() releases it. */
 #ifndef OAS_COLL_H
 #define OAS_COLL_H
@@ -61,8 +72,13 @@ typedef struct coll_sched {
 typedef struct coll_params {
     int32_t root;    /* broadcast root (group rank); 0 by default */
     int32_t local;   /* COLL_ALG_HIER: ranks per lower-level group (consecutive ranks); must divide p */
-    uint32_t chunks; /* pipelining chunks for tree/chain algorithms; 0 = algorithm default */
+    uint32_t chunks; /* pipelining chunks for tree/chain algorithms; 0 = algorithm default:
+                      * min(8, max(1, floor(B / 64 KiB))) where B is the bytes one pipeline carries
+                      * (n for the chain, n/2 for each of the two dbtree trees) */
 } coll_params;
+
+/* Most transfers one schedule may hold (16 Mi transfers, 256 MiB). */
+#define COLL_MAX_XFERS ((size_t)1 << 24)
 
 const char *coll_op_name(coll_op op);   /* "allreduce", "allgather", ... */
 const char *coll_alg_name(coll_alg a);  /* "auto", "ring", "dbtree", "rhd", "direct", "pairwise", "hier" */
@@ -71,11 +87,16 @@ int coll_alg_parse(const char *s, coll_alg *out); /* 0 or -1 */
 /* nccl-tests bus-bandwidth factor: allreduce 2(p-1)/p; allgather, reducescatter, alltoall (p-1)/p;
  * broadcast, p2p 1. */
 double coll_busbw_factor(coll_op op, int32_t p);
-/* The algorithm `auto` picks, NCCL-like, from op, p and bytes. Never returns AUTO. */
+/* The algorithm `auto` picks, NCCL-like, from op, p and bytes (the rule is documented at its
+ * definition in coll.c and in docs/collectives.md). PRM may be NULL. Never returns AUTO. */
 coll_alg coll_choose(coll_op op, int32_t p, double bytes, const coll_params *prm);
 
-/* Builds the schedule. p >= 1 (p == 1 gives an empty schedule); bytes >= 0. Returns -1 with a
- * message in ERR for an op the algorithm cannot do or bad parameters. */
+/* Builds the schedule. p >= 1 (p == 1 gives an empty schedule); bytes >= 0. PRM may be NULL
+ * (root 0, no local groups, default chunks). AUTO is resolved by coll_choose() and OUT->alg holds
+ * the algorithm used. p2p accepts any algorithm and is always one direct transfer 0 -> 1.
+ * Returns -1 with a message in ERR (and OUT empty) for an op the algorithm cannot do, bad
+ * parameters (hier without a local size dividing p, a root outside the group), a schedule
+ * larger than COLL_MAX_XFERS, or no memory. */
 int coll_build(coll_op op, coll_alg alg, int32_t p, double bytes, const coll_params *prm,
                coll_sched *out, diag_t *err);
 void coll_sched_free(coll_sched *s);
@@ -83,15 +104,19 @@ void coll_sched_free(coll_sched *s);
 double coll_sched_bytes_sent(const coll_sched *s, int32_t r);
 
 /* Routes for analytic pricing: fills LINKS (up to CAP ids) with the links from group rank SRC to
- * DST and *LAT_S with the route latency; returns the number of links, or -1. */
+ * DST and *LAT_S with the route latency; returns the number of links, or -1. CAP is 256.
+ * coll_analytic_time() calls it twice per transfer and step (once to load links, once to price). */
 typedef int (*coll_route_fn)(void *ctx, int32_t src, int32_t dst, double *lat_s, uint32_t *links,
                              size_t cap);
 
-/* Duration of the schedule when steps run one after another: each step lasts
+/* Duration of the schedule when steps run one after another (a lockstep model: a flow
+ * executor where ranks only wait for their own transfers can finish earlier on steps whose
+ * ports are unevenly loaded, e.g. tree fill and drain): each step lasts
  * max over its transfers x of  lat(x) + max over links l on x's path of load(l)/bw(l),
  * where load(l) is the sum of bytes of the step's transfers that cross l. On an uncongested
  * network this is the textbook alpha-beta time. LINK_BW_BPS is indexed by link id (nlinks ids).
- * Returns the time in seconds, or -1 on a routing error. */
+ * Returns the time in seconds (0 for an empty schedule), or -1 on a routing error (route
+ * returned -1, a link id >= NLINKS or a link bandwidth <= 0) or no memory. */
 double coll_analytic_time(const coll_sched *s, coll_route_fn route, void *ctx, const double *link_bw_Bps,
                           size_t nlinks);
 
