@@ -56,9 +56,11 @@ int main(int argc, char **argv)
                "bb_sharing_policy=\"FATPIPE\"/>\n</platform>\n",
             P - 1);
     fclose(f);
+    static char c1[] = "--cfg=network/model:CM02", c2[] = "--cfg=network/crosstraffic:0",
+                c3[] = "--cfg=network/TCP-gamma:0", c4[] = "--cfg=contexts/stack-size:256",
+                c5[] = "--log=root.thres:critical";
     int sargc = 6;
-    char *sargv[] = {argv[0], "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
-                     "--cfg=network/TCP-gamma:0", "--cfg=contexts/stack-size:256", "--log=root.thres:critical", NULL};
+    char *sargv[] = {argv[0], c1, c2, c3, c4, c5, NULL};
     simgrid_init(&sargc, sargv);
     simgrid_load_platform(xml);
     unlink(xml);
@@ -66,7 +68,8 @@ int main(int argc, char **argv)
         char host[32], rank[16];
         snprintf(host, sizeof host, "acc%d", r);
         snprintf(rank, sizeof rank, "%d", r);
-        char *av[] = {"rank", rank, NULL};
+        static char rname[] = "rank";
+        char *av[] = {rname, rank, NULL};
         sg_actor_create("rank", sg_host_by_name(host), rank_main, 2, av);
     }
     simgrid_run();

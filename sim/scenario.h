@@ -14,6 +14,7 @@
 #include "coll/coll.h"
 #include "diag.h"
 #include "hw/hw.h"
+#include "schema.h"
 
 #define SCENARIO_SCHEMA_VERSION 1
 
@@ -23,29 +24,35 @@ typedef enum wl_kind { WL_DP_ALLREDUCE } wl_kind;
 
 typedef struct scenario_pos scenario_pos; /* private: where each key was written */
 
+/* workload.kind = dp_allreduce (models/workload/dp_allreduce.c) */
+typedef struct dp_spec {
+    int64_t iterations;
+    double compute_flop;       /* per accelerator per iteration */
+    double compute_hbm_bytes;  /* HBM traffic per accelerator per iteration */
+    double compute_efficiency; /* achieved / peak FLOP/s, (0, 1] */
+    double gradient_bytes;     /* all-reduce size per rank */
+    int algorithm;             /* index into the field's names; see dp_allreduce.c */
+} dp_spec;
+
+typedef struct topo_spec {
+    topo_kind kind;
+    int64_t accelerators;
+    int64_t planes;
+    hw_link link;
+    hw_switch sw;
+} topo_spec;
+
 typedef struct scenario {
     int64_t schema_version;
     char name[128];
     uint64_t seed;
 
     hw_accel accel;
-
-    struct {
-        topo_kind kind;
-        int64_t accelerators;
-        int64_t planes;
-        hw_link link;
-        hw_switch sw;
-    } topo;
+    topo_spec topo;
 
     struct {
         wl_kind kind;
-        int64_t iterations;
-        double compute_flop;       /* per accelerator per iteration */
-        double compute_hbm_bytes;  /* HBM traffic per accelerator per iteration */
-        double compute_efficiency; /* achieved / peak FLOP/s, (0, 1] */
-        double gradient_bytes;     /* all-reduce size per rank */
-        int algorithm;             /* coll_alg */
+        dp_spec dp;
     } wl;
 
     struct {

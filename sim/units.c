@@ -507,3 +507,32 @@ char *units_format(double v, unit_dim d, char *buf, size_t n)
     snprintf(buf, n, "%s %s", mant, pick->spelling);
     return buf;
 }
+
+char *units_format_exact(double v, unit_dim d, char *buf, size_t n)
+{
+    units_format(v, d, buf, n);
+    if (!isfinite(v) || !buf || n == 0)
+        return buf;
+    /* Same display unit; more digits until the text parses back to exactly V. */
+    const char *space = strchr(buf, ' ');
+    char unit[48] = "";
+    if (space)
+        snprintf(unit, sizeof unit, "%s", space + 1);
+    double scale = 1.0;
+    if (space) {
+        char one[64];
+        snprintf(one, sizeof one, "1 %s", unit);
+        if (units_parse(one, d, &scale, NULL, 0) != 0 || scale == 0)
+            return buf;
+    }
+    for (int prec = 6; prec <= 17; prec++) {
+        double back;
+        if (space)
+            snprintf(buf, n, "%.*g %s", prec, v / scale, unit);
+        else
+            snprintf(buf, n, "%.*g", prec, v);
+        if (units_parse(buf, d, &back, NULL, 0) == 0 && back == v)
+            return buf;
+    }
+    return buf;
+}

@@ -50,5 +50,8 @@ const char *units_example(unit_dim d);
  * significant digits; non-finite values print as "inf W" and do not parse. Truncates to N
  * bytes. Returns BUF. */
 char *units_format(double v, unit_dim d, char *buf, size_t n);
+/* Like units_format, with as many digits (up to 17) as it takes for the text to parse back to
+ * exactly V: 80 GiB -> "85.89934592 GB". For the resolved scenario stored in traces. */
+char *units_format_exact(double v, unit_dim d, char *buf, size_t n);
 
 #endif

@@ -67,7 +67,7 @@ START_TEST(test_defaults_and_units_convert_to_si)
     ck_assert_double_eq_tol(sc.topo.link.bw_Bps, 4e11, 1e-3);
     ck_assert_double_eq_tol(sc.topo.link.lat_s, 1.5e-6, 1e-18);
     ck_assert_double_eq_tol(sc.accel.hbm_bytes, 80.0 * 1073741824.0, 1e-3);
-    ck_assert_double_eq_tol(sc.wl.gradient_bytes, 134217728.0, 1e-6);
+    ck_assert_double_eq_tol(sc.wl.dp.gradient_bytes, 134217728.0, 1e-6);
     ck_assert_int_eq(sc.topo.planes, 1);
     ck_assert_int_eq(sc.seed, 1);
     ck_assert_int_eq(sc.run.fidelity, FID_FLOW);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "commgroup.h"
+#include "units.h"
 #include "workload.h"
 
 typedef struct iter_agg {
@@ -56,7 +57,7 @@ static void rank_main(int argc, char **argv)
     const scenario_t *sc = S->sc;
     for (int64_t k = 0; k < S->iters; k++) {
         double t0 = simgrid_get_clock();
-        engine_compute(r, sc->wl.compute_flop, sc->wl.compute_hbm_bytes, sc->wl.compute_efficiency);
+        engine_compute(r, sc->wl.dp.compute_flop, sc->wl.dp.compute_hbm_bytes, sc->wl.dp.compute_efficiency);
         double t1 = simgrid_get_clock();
         engine_set_state(r, ACC_COMM);
         cg_run(S->group, r, &S->sched);
@@ -89,14 +90,14 @@ static int dp_setup(const scenario_t *sc, const platform_t *plat, void **state, 
         return diag_fail(err, "out of memory");
     s->sc = sc;
     s->n = platform_accelerators(plat);
-    s->iters = sc->wl.iterations;
+    s->iters = sc->wl.dp.iterations;
     coll_alg alg;
-    if (coll_alg_parse(scenario_enum_name("workload.algorithm", sc->wl.algorithm), &alg))
+    if (coll_alg_parse(scenario_enum_name("workload.algorithm", sc->wl.dp.algorithm), &alg))
         alg = COLL_ALG_RING;
     coll_params prm = {0};
     if (alg == COLL_ALG_AUTO)
-        alg = coll_choose(COLL_ALLREDUCE, s->n, sc->wl.gradient_bytes, &prm);
-    if (coll_build(COLL_ALLREDUCE, alg, s->n, sc->wl.gradient_bytes, &prm, &s->sched, err))
+        alg = coll_choose(COLL_ALLREDUCE, s->n, sc->wl.dp.gradient_bytes, &prm);
+    if (coll_build(COLL_ALLREDUCE, alg, s->n, sc->wl.dp.gradient_bytes, &prm, &s->sched, err))
         goto fail;
     int32_t *members = malloc((size_t)s->n * sizeof *members);
     if (!members)
@@ -249,3 +250,53 @@ done:
 }
 
 const workload_ops workload_dp_allreduce = {"dp_allreduce", dp_setup, dp_finish};
+
+/* ---- scenario keys (workload.* when workload.kind = dp_allreduce) ---- */
+
+#define OFF(m) offsetof(scenario_t, wl.dp.m)
+#define BIG 1e300
+#define WHEN "workload.kind=dp_allreduce"
+
+static const char *const AR_ALGS[] = {"auto", "ring", "dbtree", "rhd", NULL};
+
+static const field FIELDS[] = {
+    {"workload.iterations", F_INT, DIM_NONE, OFF(iterations), 0, NULL, NULL, 1, 1e9, false, "Number of iterations.",
+     WHEN, NULL, NULL},
+    {"workload.compute.flops", F_QTY, DIM_FLOP, OFF(compute_flop), 0, NULL, NULL, 0, BIG, false,
+     "FLOP each accelerator computes per iteration (e.g. `6 PFLOP`).", WHEN, NULL, NULL},
+    {"workload.compute.hbm_bytes", F_QTY, DIM_BYTES, OFF(compute_hbm_bytes), 0, NULL, "0 B", 0, BIG, false,
+     "HBM traffic per accelerator per iteration; the compute phase lasts "
+     "max(flops / (peak_flops * efficiency), hbm_bytes / hbm_bandwidth).",
+     WHEN, NULL, NULL},
+    {"workload.compute.efficiency", F_QTY, DIM_NONE, OFF(compute_efficiency), 0, NULL, "1", 0, 1, true,
+     "Achieved fraction of peak FLOP/s in the compute phase. Default 1 (peak, by definition); set it "
+     "from a measured model FLOPs utilisation.",
+     WHEN, NULL, NULL},
+    {"workload.gradient_bytes", F_QTY, DIM_BYTES, OFF(gradient_bytes), 0, NULL, NULL, 0, BIG, true,
+     "Bytes all-reduced by every rank per iteration (must fit in HBM).", WHEN, NULL, NULL},
+    {"workload.algorithm", F_ENUM, DIM_NONE, OFF(algorithm), 0, AR_ALGS, "ring", 0, 0, false,
+     "All-reduce algorithm: `ring`, `dbtree` (double binary tree), `rhd` (recursive halving-doubling) "
+     "or `auto` (chosen by size and group, NCCL-like).",
+     WHEN, NULL, NULL},
+};
+
+static int dp_check(scenario_t *sc, diag_t *err)
+{
+    if (sc->wl.kind != WL_DP_ALLREDUCE)
+        return 0;
+    if (sc->wl.dp.gradient_bytes > sc->accel.hbm_bytes) {
+        char g[64], h[64];
+        units_format(sc->wl.dp.gradient_bytes, DIM_BYTES, g, sizeof g);
+        units_format(sc->accel.hbm_bytes, DIM_BYTES, h, sizeof h);
+        return scenario_fail_at(sc, "workload.gradient_bytes", err,
+                                "'workload.gradient_bytes' (%s) does not fit in HBM (hardware.accelerator.hbm_capacity "
+                                "= %s)",
+                                g, h);
+    }
+    if (sc->topo.accelerators < 2)
+        return scenario_fail_at(sc, "topology.accelerators", err,
+                                "'topology.accelerators' must be at least 2 for an all-reduce workload");
+    return 0;
+}
+
+const schema_part schema_part_dp = {"workload: dp_allreduce", FIELDS, SCHEMA_NFIELDS(FIELDS), dp_check};
