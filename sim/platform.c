@@ -57,6 +57,36 @@ int32_t platform_accelerators(const platform_t *p)
     return p->n;
 }
 
+int32_t platform_node_of(const platform_t *p, int32_t acc)
+{
+    (void)p;
+    return acc; /* switched: every accelerator is its own node on the single switch tier */
+}
+
+int32_t platform_supernode_of(const platform_t *p, int32_t acc)
+{
+    (void)p;
+    (void)acc;
+    return 0;
+}
+
+int32_t platform_accels_per_node(const platform_t *p)
+{
+    (void)p;
+    return 1;
+}
+
+int32_t platform_accels_per_supernode(const platform_t *p)
+{
+    return p->n;
+}
+
+int32_t platform_supernodes(const platform_t *p)
+{
+    (void)p;
+    return 1;
+}
+
 size_t platform_nlinks(const platform_t *p)
 {
     return p->nlinks;

@@ -28,6 +28,14 @@ size_t platform_nlinks(const platform_t *p);
 /* Bandwidth of each simulated link, indexed by id. */
 const double *platform_link_bw(const platform_t *p);
 const char *platform_link_name(const platform_t *p, uint32_t id, char *buf, size_t n);
+/* Locality, for placing ranks: the node (accelerators behind the same first-level switch chips or
+ * on one board/tray) and the supernode (scale-up domain) of accelerator ACC. Accelerators are
+ * numbered supernode by supernode, node by node. */
+int32_t platform_node_of(const platform_t *p, int32_t acc);
+int32_t platform_supernode_of(const platform_t *p, int32_t acc);
+int32_t platform_accels_per_node(const platform_t *p);
+int32_t platform_accels_per_supernode(const platform_t *p);
+int32_t platform_supernodes(const platform_t *p);
 /* Adds /topology/nodes and /topology/links and the topology summary figures. */
 int platform_to_trace(const platform_t *p, trace_t *t);
 
