@@ -18,6 +18,7 @@
 #include "sha256.h"
 #include "trace.h"
 #include "version.h"
+#include "workload/workload.h"
 
 static const char USAGE[] =
     "usage: oastwin run SCENARIO [-o OUT.h5] [--set KEY=VALUE]... [--seed N] [--quiet]\n"
@@ -158,6 +159,8 @@ static int cmd_run(const cli *c, bool validate_only)
     }
     if (validate_only) {
         scenario_describe(&sc, stdout);
+        platform_describe(plat, stdout);
+        workload_for(&sc)->describe(&sc, stdout);
         rc = 0;
         goto out_platform;
     }

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units.h"
+
 struct platform {
     int32_t n;        /* accelerators */
     int32_t planes;
@@ -55,6 +57,18 @@ void platform_free(platform_t *p)
 int32_t platform_accelerators(const platform_t *p)
 {
     return p->n;
+}
+
+void platform_describe(const platform_t *p, FILE *f)
+{
+    char bw[64], lat[64], sl[64];
+    units_format(p->link_bw_Bps, DIM_BANDWIDTH, bw, sizeof bw);
+    units_format(p->link_lat_s, DIM_TIME, lat, sizeof lat);
+    units_format(p->sw_lat_s, DIM_TIME, sl, sizeof sl);
+    fprintf(f,
+            "Machine: one supernode of %d accelerators on a single switch tier with %d plane%s; each accelerator "
+            "has one %s link per plane (%s link latency, %s switch traversal). ",
+            p->n, p->planes, p->planes == 1 ? "" : "s", bw, lat, sl);
 }
 
 int32_t platform_node_of(const platform_t *p, int32_t acc)

@@ -7,6 +7,7 @@
 #define OAS_PLATFORM_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -36,6 +37,8 @@ int32_t platform_supernode_of(const platform_t *p, int32_t acc);
 int32_t platform_accels_per_node(const platform_t *p);
 int32_t platform_accels_per_supernode(const platform_t *p);
 int32_t platform_supernodes(const platform_t *p);
+/* One or two sentences describing the machine, for `oastwin validate`. */
+void platform_describe(const platform_t *p, FILE *f);
 /* Adds /topology/nodes and /topology/links and the topology summary figures. */
 int platform_to_trace(const platform_t *p, trace_t *t);
 

@@ -60,10 +60,12 @@ static int check_run(scenario_t *sc, diag_t *err)
 static const schema_part part_core = {"core", CORE_FIELDS, SCHEMA_NFIELDS(CORE_FIELDS), NULL};
 static const schema_part part_run = {"run", RUN_FIELDS, SCHEMA_NFIELDS(RUN_FIELDS), check_run};
 
-extern const schema_part schema_part_hardware, schema_part_topology, schema_part_workload, schema_part_dp;
+extern const schema_part schema_part_hardware, schema_part_topology, schema_part_workload, schema_part_dp,
+    schema_part_training, schema_part_inference;
 
 static const schema_part *const PARTS[] = {
-    &part_core, &schema_part_hardware, &schema_part_topology, &schema_part_workload, &schema_part_dp, &part_run,
+    &part_core,     &schema_part_hardware, &schema_part_topology, &schema_part_workload, &schema_part_dp,
+    &schema_part_training, &schema_part_inference, &part_run,
 };
 #define NPARTS (sizeof PARTS / sizeof PARTS[0])
 
@@ -421,23 +423,10 @@ void scenario_free(scenario_t *sc)
 
 void scenario_describe(const scenario_t *sc, FILE *f)
 {
-    char bw[64], lat[64], sl[64], pk[64], gb[64], fl[64];
-    units_format(sc->topo.link.bw_Bps, DIM_BANDWIDTH, bw, sizeof bw);
-    units_format(sc->topo.link.lat_s, DIM_TIME, lat, sizeof lat);
-    units_format(sc->topo.sw.lat_s, DIM_TIME, sl, sizeof sl);
+    char pk[64];
     units_format(sc->accel.peak_flops_Fps, DIM_FLOPRATE, pk, sizeof pk);
-    units_format(sc->wl.dp.gradient_bytes, DIM_BYTES, gb, sizeof gb);
-    units_format(sc->wl.dp.compute_flop, DIM_FLOP, fl, sizeof fl);
-    fprintf(f,
-            "Scenario '%s' (seed %llu): one supernode of %lld %s accelerators (%s peak each) on a single "
-            "switch tier with %lld plane%s; each accelerator has one %s link per plane (%s link latency, %s "
-            "switch traversal). Workload: %lld data-parallel training iteration%s, each %s of compute per "
-            "accelerator at %.0f%% efficiency then a %s all-reduce of %s over all %lld ranks. "
-            "Fidelity: %s. Trace: %s.\n",
-            sc->name, (unsigned long long)sc->seed, (long long)sc->topo.accelerators, sc->accel.name, pk,
-            (long long)sc->topo.planes, sc->topo.planes == 1 ? "" : "s", bw, lat, sl, (long long)sc->wl.dp.iterations,
-            sc->wl.dp.iterations == 1 ? "" : "s", fl, 100.0 * sc->wl.dp.compute_efficiency, scenario_enum_name("workload.algorithm", sc->wl.dp.algorithm), gb, (long long)sc->topo.accelerators,
-            fidelity_name(sc->run.fidelity), sc->out.path);
+    fprintf(f, "Scenario '%s' (seed %llu), %s fidelity, trace %s. Accelerator: %s (%s peak). ", sc->name,
+            (unsigned long long)sc->seed, fidelity_name(sc->run.fidelity), sc->out.path, sc->accel.name, pk);
 }
 
 void scenario_schema_markdown(FILE *f)

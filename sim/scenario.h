@@ -15,12 +15,14 @@
 #include "diag.h"
 #include "hw/hw.h"
 #include "schema.h"
+#include "topology_spec.h"
+#include "workload/inference_spec.h"
+#include "workload/training_spec.h"
 
 #define SCENARIO_SCHEMA_VERSION 1
 
 typedef enum fidelity { FID_FLOW, FID_ANALYTIC } fidelity;
-typedef enum topo_kind { TOPO_SWITCHED } topo_kind;
-typedef enum wl_kind { WL_DP_ALLREDUCE } wl_kind;
+typedef enum wl_kind { WL_DP_ALLREDUCE, WL_TRAINING, WL_INFERENCE } wl_kind;
 
 typedef struct scenario_pos scenario_pos; /* private: where each key was written */
 
@@ -34,13 +36,6 @@ typedef struct dp_spec {
     int algorithm;             /* index into the field's names; see dp_allreduce.c */
 } dp_spec;
 
-typedef struct topo_spec {
-    topo_kind kind;
-    int64_t accelerators;
-    int64_t planes;
-    hw_link link;
-    hw_switch sw;
-} topo_spec;
 
 typedef struct scenario {
     int64_t schema_version;
@@ -53,6 +48,8 @@ typedef struct scenario {
     struct {
         wl_kind kind;
         dp_spec dp;
+        training_spec training;   /* workload.kind = training */
+        inference_spec inference; /* workload.kind = inference */
     } wl;
 
     struct {
@@ -81,7 +78,8 @@ void scenario_free(scenario_t *sc);
 int scenario_fail_at(const scenario_t *sc, const char *path, diag_t *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* One paragraph describing what would be simulated. */
+/* The opening of the one-paragraph description `oastwin validate` prints (name, seed, fidelity,
+ * accelerator); the platform and the workload add their sentences. */
 void scenario_describe(const scenario_t *sc, FILE *f);
 /* The scenario reference (docs/scenario-reference.md) generated from the schema table. */
 void scenario_schema_markdown(FILE *f);

@@ -249,7 +249,20 @@ done:
     return rc;
 }
 
-const workload_ops workload_dp_allreduce = {"dp_allreduce", dp_setup, dp_finish};
+static void dp_describe(const scenario_t *sc, FILE *f)
+{
+    const dp_spec *d = &sc->wl.dp;
+    char gb[64], fl[64];
+    units_format(d->gradient_bytes, DIM_BYTES, gb, sizeof gb);
+    units_format(d->compute_flop, DIM_FLOP, fl, sizeof fl);
+    fprintf(f,
+            "Workload: %lld data-parallel training iteration%s, each %s of compute per accelerator at %.0f%% "
+            "efficiency then a %s all-reduce of %s over all %lld ranks.\n",
+            (long long)d->iterations, d->iterations == 1 ? "" : "s", fl, 100.0 * d->compute_efficiency,
+            scenario_enum_name("workload.algorithm", d->algorithm), gb, (long long)sc->topo.accelerators);
+}
+
+const workload_ops workload_dp_allreduce = {"dp_allreduce", dp_setup, dp_finish, dp_describe};
 
 /* ---- scenario keys (workload.* when workload.kind = dp_allreduce) ---- */
 

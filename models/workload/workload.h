@@ -14,10 +14,12 @@ typedef struct workload_ops {
     const char *name;
     int (*setup)(const scenario_t *sc, const platform_t *plat, void **state, diag_t *err);
     int (*finish)(void *state, trace_t *t, const engine_stats *st, diag_t *err);
+    /* One or two sentences for `oastwin validate`. */
+    void (*describe)(const scenario_t *sc, FILE *f);
 } workload_ops;
 
 const workload_ops *workload_for(const scenario_t *sc);
 
-extern const workload_ops workload_dp_allreduce;
+extern const workload_ops workload_dp_allreduce, workload_training, workload_inference;
 
 #endif

@@ -1,0 +1,30 @@
+/* Training workload (workload.kind = training): under construction; refuses to run. */
+#include <stdio.h>
+
+#include "workload.h"
+
+static int setup(const scenario_t *sc, const platform_t *plat, void **state, diag_t *err)
+{
+    (void)plat;
+    (void)state;
+    return scenario_fail_at(sc, "workload.kind", err, "workload.kind 'training' is not available in this build");
+}
+
+static int finish(void *state, trace_t *t, const engine_stats *st, diag_t *err)
+{
+    (void)state;
+    (void)t;
+    (void)st;
+    (void)err;
+    return 0;
+}
+
+static void describe(const scenario_t *sc, FILE *f)
+{
+    (void)sc;
+    fprintf(f, "Workload: training (not available in this build).\n");
+}
+
+const workload_ops workload_training = {"training", setup, finish, describe};
+
+const schema_part schema_part_training = {"workload: training", NULL, 0, NULL};
