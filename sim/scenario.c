@@ -61,11 +61,11 @@ static const schema_part part_core = {"core", CORE_FIELDS, SCHEMA_NFIELDS(CORE_F
 static const schema_part part_run = {"run", RUN_FIELDS, SCHEMA_NFIELDS(RUN_FIELDS), check_run};
 
 extern const schema_part schema_part_hardware, schema_part_topology, schema_part_workload, schema_part_dp,
-    schema_part_training, schema_part_inference;
+    schema_part_model, schema_part_training, schema_part_inference;
 
 static const schema_part *const PARTS[] = {
     &part_core,     &schema_part_hardware, &schema_part_topology, &schema_part_workload, &schema_part_dp,
-    &schema_part_training, &schema_part_inference, &part_run,
+    &schema_part_model,     &schema_part_training, &schema_part_inference, &part_run,
 };
 #define NPARTS (sizeof PARTS / sizeof PARTS[0])
 

@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "topology_spec.h"
 #include "workload/inference_spec.h"
+#include "workload/llm_spec.h"
 #include "workload/training_spec.h"
 
 #define SCENARIO_SCHEMA_VERSION 1
@@ -48,6 +49,7 @@ typedef struct scenario {
     struct {
         wl_kind kind;
         dp_spec dp;
+        llm_spec model;           /* workload.kind = training or inference */
         training_spec training;   /* workload.kind = training */
         inference_spec inference; /* workload.kind = inference */
     } wl;
