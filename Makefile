@@ -83,7 +83,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/liboastwin.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 demo: $(BUILD)/oastwin $(REPORT_BIN)
-	$(BUILD)/oastwin run scenarios/default.yaml -o $(BUILD)/demo.h5
+	$(BUILD)/oastwin run scenarios/default.yaml -o $(BUILD)/demo.h5 --quiet
 	$(REPORT_BIN) $(BUILD)/demo.h5
 
 # Under sanitizers SimGrid must use thread contexts (its own stack switching confuses ASan).
