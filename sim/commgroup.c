@@ -248,6 +248,8 @@ static void run_flow(commgroup_t *g, int32_t r, const coll_sched *s)
             if (n)
                 sg_comm_wait_all(comms, n);
             engine_count_transfers(x1 - x0);
+            if (r == 0)
+                engine_progress_tick();
         }
     }
     free(comms);

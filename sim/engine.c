@@ -39,6 +39,8 @@ static struct engine {
     int32_t count[ACC__NSTATES];
     trace_table_t *samples;
     double wall_start, wall_last_print;
+    double progress_done, progress_total;
+    uint64_t ticks;
     bool workload_done;
 } E;
 
@@ -105,14 +107,21 @@ double engine_compute(int32_t acc, double flop, double hbm_bytes, double efficie
 
 void engine_progress(double done, double total)
 {
-    if (!E.opts.progress)
+    E.progress_done = done;
+    E.progress_total = total;
+    engine_progress_tick();
+}
+
+void engine_progress_tick(void)
+{
+    if (!E.opts.progress || ++E.ticks % 64 != 0)
         return;
     double w = wall_now();
     if (w - E.wall_start < 1.0 || w - E.wall_last_print < 0.5)
         return;
     E.wall_last_print = w;
-    fprintf(stderr, "\r[oastwin] simulated %.6g s  %5.1f%%  wall %.1f s   ", simgrid_get_clock(),
-            total > 0 ? 100.0 * done / total : 0.0, w - E.wall_start);
+    fprintf(stderr, "\r[oastwin] simulated %.6g s  %5.1f%% of the workload  wall %.1f s   ", simgrid_get_clock(),
+            E.progress_total > 0 ? 100.0 * E.progress_done / E.progress_total : 0.0, w - E.wall_start);
     fflush(stderr);
 }
 

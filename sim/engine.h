@@ -47,5 +47,8 @@ double engine_compute(int32_t acc, double flop, double hbm_bytes, double efficie
 void engine_workload_done(void);
 /* Progress: DONE of TOTAL work units at the current simulated time. */
 void engine_progress(double done, double total);
+/* Cheap to call often (e.g. every collective step): prints a progress line on stderr at most
+ * twice a second, after the first second, when progress is enabled. */
+void engine_progress_tick(void);
 
 #endif
