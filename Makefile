@@ -13,7 +13,11 @@ ifeq ($(filter clean distclean help,$(MAKECMDGOALS)),)
   endif
 endif
 
-ifeq ($(SAN),)
+ifneq ($(FUZZ),)
+  BUILD ?= build-fuzz
+  CC := clang
+  SAN := address,undefined
+else ifeq ($(SAN),)
   BUILD ?= build
 else
   BUILD ?= build-san
@@ -37,10 +41,13 @@ ifneq ($(SAN),)
   CFLAGS_ALL += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS_ALL += -fsanitize=$(SAN)
 endif
+ifneq ($(FUZZ),)
+  CFLAGS_ALL += -fsanitize=fuzzer-no-link
+endif
 CFLAGS_ALL += $(CFLAGS)
 LDFLAGS_ALL += $(LDFLAGS)
 
-LIB_SRC  := $(sort $(wildcard sim/*.c models/*/*.c))
+LIB_SRC  := $(sort $(wildcard sim/*.c models/*/*.c fuzz/fuzz_*.c))
 LIB_SRC  := $(filter-out sim/main.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/sim/main.o
@@ -50,7 +57,7 @@ BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 REPORT_BIN := $(BUILD)/oastwin-report
 
-.PHONY: all demo check unit-tests scenario-tests bench clean distclean help docs
+.PHONY: all demo check unit-tests scenario-tests bench clean distclean help docs fuzz fuzz-run
 all: $(BUILD)/oastwin $(REPORT_BIN)
 
 # Rebuild everything when the flags change.
@@ -110,8 +117,30 @@ bench: $(BUILD)/oastwin $(BENCH_BIN)
 docs: $(BUILD)/oastwin
 	$(BUILD)/oastwin schema --markdown > docs/scenario-reference.md
 
+# Fuzzing (clang libFuzzer + ASan/UBSan, objects in build-fuzz/): every target runs for
+# FUZZ_SECONDS (default 60; the hardening runs use 600), seeded from fuzz/corpus/<target>/; new
+# inputs go to build-fuzz/corpus/<target>/, crashes to build-fuzz/crashes/<target>/. A crash
+# found is copied into fuzz/regressions/<target>/, which `make check` replays.
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) FUZZ=1 fuzz-run
+
+fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/corpus/$$t $(BUILD)/crashes/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  OASTWIN_PRESETS=$(CURDIR)/scenarios/presets $(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=$(BUILD)/crashes/$$t/ \
+	    $(BUILD)/corpus/$$t fuzz/corpus/$$t 2>&1 | tail -n 3 || exit 1; \
+	done
+
+$(BUILD)/fuzz/fuzz-%: fuzz/driver.c $(BUILD)/liboastwin.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -DFUZZ_TARGET=fuzz_one_$* -o $@ $< $(BUILD)/liboastwin.a $(LDLIBS_ALL)
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 distclean: clean
 
