@@ -2,7 +2,9 @@
  * (roofline) followed by an all-reduce of the gradients over all ranks. Ranks run freely (no
  * barrier between iterations); the all-reduce synchronises them, as in real data parallelism.
  * Invariant: per-iteration aggregates (earliest start, latest end, longest compute) are folded
- * in as each rank reports, so memory is O(iterations + ranks), not O(iterations x ranks). */
+ * in as each rank reports and written as a trace row when the last rank reports; the all-reduce
+ * keeps ranks within one iteration of each other, so a small ring of aggregates suffices and
+ * memory does not grow with the number of iterations (beyond the trace rows themselves). */
 #include <math.h>
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
@@ -20,13 +22,19 @@ typedef struct iter_agg {
     int32_t ranks_done;
 } iter_agg;
 
+enum { DP_RING = 4 }; /* iterations in flight; the all-reduce bounds it at 2 */
+
 typedef struct dp_state {
     const scenario_t *sc;
     int32_t n;
     int64_t iters;
     coll_sched sched;
     commgroup_t *group;
-    iter_agg *it;
+    iter_agg ring[DP_RING];
+    int64_t done_iters;
+    double sum_d, sum_c, sum_e, sum_coll, sum_alg, sum_bus, dmin, dmax;
+    trace_table_t *t_iter, *t_coll;
+    int oom;
     double *rank_compute_s, *rank_comm_s;
     int32_t ranks_finished;
 } dp_state;
@@ -49,90 +57,6 @@ typedef struct rank_row {
     int32_t rank, accelerator;
     double compute_s, comm_s, busy_fraction;
 } rank_row;
-
-static void rank_main(int argc, char **argv)
-{
-    (void)argc;
-    int32_t r = (int32_t)atoi(argv[1]);
-    const scenario_t *sc = S->sc;
-    for (int64_t k = 0; k < S->iters; k++) {
-        double t0 = simgrid_get_clock();
-        engine_compute(r, sc->wl.dp.compute_flop, sc->wl.dp.compute_hbm_bytes, sc->wl.dp.compute_efficiency);
-        double t1 = simgrid_get_clock();
-        engine_set_state(r, ACC_COMM);
-        cg_run(S->group, r, &S->sched);
-        engine_set_state(r, ACC_IDLE);
-        double t2 = simgrid_get_clock();
-        iter_agg *a = &S->it[k];
-        if (a->ranks_done == 0) {
-            a->start_min = t0;
-            a->coll_first = t1;
-        }
-        a->start_min = fmin(a->start_min, t0);
-        a->coll_first = fmin(a->coll_first, t1);
-        a->coll_ready = fmax(a->coll_ready, t1);
-        a->compute_max = fmax(a->compute_max, t1 - t0);
-        a->end_max = fmax(a->end_max, t2);
-        a->ranks_done++;
-        S->rank_compute_s[r] += t1 - t0;
-        S->rank_comm_s[r] += t2 - t1;
-        if (r == 0)
-            engine_progress((double)(k + 1), (double)S->iters);
-    }
-    if (++S->ranks_finished == S->n)
-        engine_workload_done();
-}
-
-static int dp_setup(const scenario_t *sc, const platform_t *plat, void **state, diag_t *err)
-{
-    dp_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return diag_fail(err, "out of memory");
-    s->sc = sc;
-    s->n = platform_accelerators(plat);
-    s->iters = sc->wl.dp.iterations;
-    coll_alg alg;
-    if (coll_alg_parse(scenario_enum_name("workload.algorithm", sc->wl.dp.algorithm), &alg))
-        alg = COLL_ALG_RING;
-    coll_params prm = {0};
-    if (alg == COLL_ALG_AUTO)
-        alg = coll_choose(COLL_ALLREDUCE, s->n, sc->wl.dp.gradient_bytes, &prm);
-    if (coll_build(COLL_ALLREDUCE, alg, s->n, sc->wl.dp.gradient_bytes, &prm, &s->sched, err))
-        goto fail;
-    int32_t *members = malloc((size_t)s->n * sizeof *members);
-    if (!members)
-        goto oom;
-    for (int32_t i = 0; i < s->n; i++)
-        members[i] = i;
-    s->group = cg_new("dp", members, s->n, sc->run.fidelity, plat);
-    free(members);
-    s->it = calloc((size_t)s->iters, sizeof *s->it);
-    s->rank_compute_s = calloc((size_t)s->n, sizeof *s->rank_compute_s);
-    s->rank_comm_s = calloc((size_t)s->n, sizeof *s->rank_comm_s);
-    if (!s->group || !s->it || !s->rank_compute_s || !s->rank_comm_s)
-        goto oom;
-    S = s;
-    for (int32_t i = 0; i < s->n; i++) {
-        char host[32], rank[16], name[32];
-        snprintf(host, sizeof host, "acc%d", i);
-        snprintf(rank, sizeof rank, "%d", i);
-        snprintf(name, sizeof name, "rank%d", i);
-        char *argv[] = {name, rank, NULL};
-        sg_actor_create(name, sg_host_by_name(host), rank_main, 2, argv);
-    }
-    *state = s;
-    return 0;
-oom:
-    diag_fail(err, "out of memory for %d ranks x %lld iterations", s->n, (long long)s->iters);
-fail:
-    coll_sched_free(&s->sched);
-    cg_free(s->group);
-    free(s->it);
-    free(s->rank_compute_s);
-    free(s->rank_comm_s);
-    free(s);
-    return -1;
-}
 
 static const trace_col ITER_COLS[] = {
     {"iteration", TCOL_I64, offsetof(iter_row, iteration), 0, "1", "iteration index from 0"},
@@ -169,52 +93,135 @@ static const trace_col RANK_COLS[] = {
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
+static void emit_iteration(int64_t k, const iter_agg *a);
+
+static void rank_main(int argc, char **argv)
+{
+    (void)argc;
+    int32_t r = (int32_t)atoi(argv[1]);
+    const scenario_t *sc = S->sc;
+    for (int64_t k = 0; k < S->iters; k++) {
+        double t0 = simgrid_get_clock();
+        engine_compute(r, sc->wl.dp.compute_flop, sc->wl.dp.compute_hbm_bytes, sc->wl.dp.compute_efficiency);
+        double t1 = simgrid_get_clock();
+        engine_set_state(r, ACC_COMM);
+        cg_run(S->group, r, &S->sched);
+        engine_set_state(r, ACC_IDLE);
+        double t2 = simgrid_get_clock();
+        iter_agg *a = &S->ring[k % DP_RING];
+        if (a->ranks_done == 0) {
+            a->start_min = t0;
+            a->coll_first = t1;
+        }
+        a->start_min = fmin(a->start_min, t0);
+        a->coll_first = fmin(a->coll_first, t1);
+        a->coll_ready = fmax(a->coll_ready, t1);
+        a->compute_max = fmax(a->compute_max, t1 - t0);
+        a->end_max = fmax(a->end_max, t2);
+        if (++a->ranks_done == S->n) {
+            emit_iteration(k, a);
+            memset(a, 0, sizeof *a);
+        }
+        S->rank_compute_s[r] += t1 - t0;
+        S->rank_comm_s[r] += t2 - t1;
+        if (r == 0)
+            engine_progress((double)(k + 1), (double)S->iters);
+    }
+    if (++S->ranks_finished == S->n)
+        engine_workload_done();
+}
+
+static void emit_iteration(int64_t k, const iter_agg *a)
+{
+    dp_state *s = S;
+    iter_row r = {.iteration = k, .start_s = a->start_min, .end_s = a->end_max};
+    r.duration_s = a->end_max - a->start_min;
+    r.compute_s = a->compute_max;
+    r.exposed_comm_s = r.duration_s - r.compute_s;
+    coll_row c = {.id = k, .iteration = k, .group_size = s->n, .bytes = s->sched.bytes,
+                  .start_s = a->coll_first, .ready_s = a->coll_ready, .end_s = a->end_max};
+    snprintf(c.op, sizeof c.op, "%s", coll_op_name(s->sched.op));
+    snprintf(c.algorithm, sizeof c.algorithm, "%s", coll_alg_name(s->sched.alg));
+    c.duration_s = c.end_s - c.ready_s;
+    c.algbw_Bps = c.duration_s > 0 ? c.bytes / c.duration_s : 0;
+    c.busbw_Bps = c.algbw_Bps * coll_busbw_factor(COLL_ALLREDUCE, s->n);
+    if (trace_table_append(s->t_iter, &r) || trace_table_append(s->t_coll, &c))
+        s->oom = 1;
+    s->sum_d += r.duration_s;
+    s->sum_c += r.compute_s;
+    s->sum_e += r.exposed_comm_s;
+    s->sum_coll += c.duration_s;
+    s->sum_alg += c.algbw_Bps;
+    s->sum_bus += c.busbw_Bps;
+    s->dmin = fmin(s->dmin, r.duration_s);
+    s->dmax = fmax(s->dmax, r.duration_s);
+    s->done_iters++;
+}
+
+static int dp_setup(const scenario_t *sc, const platform_t *plat, void **state, diag_t *err)
+{
+    dp_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return diag_fail(err, "out of memory");
+    s->sc = sc;
+    s->n = platform_accelerators(plat);
+    s->iters = sc->wl.dp.iterations;
+    coll_alg alg;
+    if (coll_alg_parse(scenario_enum_name("workload.algorithm", sc->wl.dp.algorithm), &alg))
+        alg = COLL_ALG_RING;
+    coll_params prm = {0};
+    if (alg == COLL_ALG_AUTO)
+        alg = coll_choose(COLL_ALLREDUCE, s->n, sc->wl.dp.gradient_bytes, &prm);
+    if (coll_build(COLL_ALLREDUCE, alg, s->n, sc->wl.dp.gradient_bytes, &prm, &s->sched, err))
+        goto fail;
+    int32_t *members = malloc((size_t)s->n * sizeof *members);
+    if (!members)
+        goto oom;
+    for (int32_t i = 0; i < s->n; i++)
+        members[i] = i;
+    s->group = cg_new("dp", members, s->n, sc->run.fidelity, plat);
+    free(members);
+    s->dmin = INFINITY;
+    s->rank_compute_s = calloc((size_t)s->n, sizeof *s->rank_compute_s);
+    s->rank_comm_s = calloc((size_t)s->n, sizeof *s->rank_comm_s);
+    s->t_iter = trace_table_create(engine_trace(), "/training/iterations", "one row per completed iteration",
+                                   ITER_COLS, NCOLS(ITER_COLS), sizeof(iter_row));
+    s->t_coll = trace_table_create(engine_trace(), "/training/collectives", "one row per collective call",
+                                   COLL_COLS, NCOLS(COLL_COLS), sizeof(coll_row));
+    if (!s->group || !s->rank_compute_s || !s->rank_comm_s || !s->t_iter || !s->t_coll)
+        goto oom;
+    S = s;
+    for (int32_t i = 0; i < s->n; i++) {
+        char host[32], rank[16], name[32];
+        snprintf(host, sizeof host, "acc%d", i);
+        snprintf(rank, sizeof rank, "%d", i);
+        snprintf(name, sizeof name, "rank%d", i);
+        char *argv[] = {name, rank, NULL};
+        sg_actor_create(name, sg_host_by_name(host), rank_main, 2, argv);
+    }
+    *state = s;
+    return 0;
+oom:
+    diag_fail(err, "out of memory for %d ranks x %lld iterations", s->n, (long long)s->iters);
+fail:
+    coll_sched_free(&s->sched);
+    cg_free(s->group);
+    free(s->rank_compute_s);
+    free(s->rank_comm_s);
+    free(s);
+    return -1;
+}
+
+
 static int dp_finish(void *state, trace_t *t, const engine_stats *st, diag_t *err)
 {
     dp_state *s = state;
     int rc = -1;
-    trace_table_t *ti = trace_table_create(t, "/training/iterations", "one row per completed iteration",
-                                           ITER_COLS, NCOLS(ITER_COLS), sizeof(iter_row));
-    trace_table_t *tc = trace_table_create(t, "/training/collectives", "one row per collective call", COLL_COLS,
-                                           NCOLS(COLL_COLS), sizeof(coll_row));
     trace_table_t *tr = trace_table_create(t, "/training/ranks", "per-rank totals (stragglers show here)",
                                            RANK_COLS, NCOLS(RANK_COLS), sizeof(rank_row));
-    if (!ti || !tc || !tr) {
-        diag_fail(err, "out of memory");
+    if (!tr || s->oom) {
+        diag_fail(err, "out of memory for the training tables");
         goto done;
-    }
-    double factor = coll_busbw_factor(COLL_ALLREDUCE, s->n);
-    double sum_d = 0, sum_c = 0, sum_e = 0, sum_coll = 0, sum_bus = 0, sum_alg = 0;
-    double dmin = INFINITY, dmax = 0;
-    int64_t done_iters = 0;
-    for (int64_t k = 0; k < s->iters; k++) {
-        const iter_agg *a = &s->it[k];
-        if (a->ranks_done < s->n)
-            break;
-        iter_row r = {.iteration = k, .start_s = a->start_min, .end_s = a->end_max};
-        r.duration_s = a->end_max - a->start_min;
-        r.compute_s = a->compute_max;
-        r.exposed_comm_s = r.duration_s - r.compute_s;
-        coll_row c = {.id = k, .iteration = k, .group_size = s->n, .bytes = s->sched.bytes,
-                      .start_s = a->coll_first, .ready_s = a->coll_ready, .end_s = a->end_max};
-        snprintf(c.op, sizeof c.op, "%s", coll_op_name(s->sched.op));
-        snprintf(c.algorithm, sizeof c.algorithm, "%s", coll_alg_name(s->sched.alg));
-        c.duration_s = c.end_s - c.ready_s;
-        c.algbw_Bps = c.duration_s > 0 ? c.bytes / c.duration_s : 0;
-        c.busbw_Bps = c.algbw_Bps * factor;
-        if (trace_table_append(ti, &r) || trace_table_append(tc, &c)) {
-            diag_fail(err, "out of memory");
-            goto done;
-        }
-        sum_d += r.duration_s;
-        sum_c += r.compute_s;
-        sum_e += r.exposed_comm_s;
-        sum_coll += c.duration_s;
-        sum_alg += c.algbw_Bps;
-        sum_bus += c.busbw_Bps;
-        dmin = fmin(dmin, r.duration_s);
-        dmax = fmax(dmax, r.duration_s);
-        done_iters++;
     }
     for (int32_t i = 0; i < s->n; i++) {
         rank_row rr = {.rank = i, .accelerator = i, .compute_s = s->rank_compute_s[i], .comm_s = s->rank_comm_s[i]};
@@ -224,24 +231,24 @@ static int dp_finish(void *state, trace_t *t, const engine_stats *st, diag_t *er
             goto done;
         }
     }
-    double n = done_iters ? (double)done_iters : 1;
-    trace_summary_i64(t, "iterations_completed", done_iters, "1", "iterations every rank finished");
-    trace_summary_f64(t, "iteration_time_mean", done_iters ? sum_d / n : 0, "s", "mean iteration time");
-    trace_summary_f64(t, "iteration_time_min", done_iters ? dmin : 0, "s", "shortest iteration");
-    trace_summary_f64(t, "iteration_time_max", dmax, "s", "longest iteration");
-    trace_summary_f64(t, "compute_time_mean", sum_c / n, "s", "mean compute phase per iteration");
-    trace_summary_f64(t, "exposed_comm_time_mean", sum_e / n, "s", "mean exposed communication per iteration");
-    trace_summary_f64(t, "comm_fraction", sum_d > 0 ? sum_e / sum_d : 0, "1",
+    int64_t k = s->done_iters;
+    double n = k ? (double)k : 1;
+    trace_summary_i64(t, "iterations_completed", k, "1", "iterations every rank finished");
+    trace_summary_f64(t, "iteration_time_mean", k ? s->sum_d / n : 0, "s", "mean iteration time");
+    trace_summary_f64(t, "iteration_time_min", k ? s->dmin : 0, "s", "shortest iteration");
+    trace_summary_f64(t, "iteration_time_max", s->dmax, "s", "longest iteration");
+    trace_summary_f64(t, "compute_time_mean", s->sum_c / n, "s", "mean compute phase per iteration");
+    trace_summary_f64(t, "exposed_comm_time_mean", s->sum_e / n, "s", "mean exposed communication per iteration");
+    trace_summary_f64(t, "comm_fraction", s->sum_d > 0 ? s->sum_e / s->sum_d : 0, "1",
                       "share of iteration time spent in exposed communication");
-    trace_summary_f64(t, "allreduce_time_mean", sum_coll / n, "s", "mean all-reduce duration");
-    trace_summary_f64(t, "allreduce_algbw_mean", sum_alg / n, "B/s", "mean all-reduce algorithm bandwidth");
-    trace_summary_f64(t, "allreduce_busbw_mean", sum_bus / n, "B/s",
+    trace_summary_f64(t, "allreduce_time_mean", s->sum_coll / n, "s", "mean all-reduce duration");
+    trace_summary_f64(t, "allreduce_algbw_mean", s->sum_alg / n, "B/s", "mean all-reduce algorithm bandwidth");
+    trace_summary_f64(t, "allreduce_busbw_mean", s->sum_bus / n, "B/s",
                       "mean all-reduce bus bandwidth (nccl-tests definition)");
     rc = 0;
 done:
     coll_sched_free(&s->sched);
     cg_free(s->group);
-    free(s->it);
     free(s->rank_compute_s);
     free(s->rank_comm_s);
     free(s);
