@@ -48,7 +48,9 @@ CFLAGS_ALL += $(CFLAGS)
 LDFLAGS_ALL += $(LDFLAGS)
 
 LIB_SRC  := $(sort $(wildcard sim/*.c models/*/*.c fuzz/fuzz_*.c))
-LIB_SRC  := $(filter-out sim/main.c,$(LIB_SRC))
+LIB_SRC  := $(filter-out sim/main.c sim/sweep_mpi.c,$(LIB_SRC))
+# The SVG charts are shared by oastwin-report and `oastwin scorecard --html`: they live in the library.
+LIB_SRC  += analysis/svg.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/sim/main.o
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
@@ -56,9 +58,14 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 REPORT_BIN := $(BUILD)/oastwin-report
+REPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out analysis/svg.c,$(sort $(wildcard analysis/*.c))))
+# The MPI sweep driver links OpenMPI and never SimGrid (libsimgrid exports MPI_* too): docs/sweeps.md.
+MPI_BIN    := $(BUILD)/oastwin-mpi
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
 
-.PHONY: all demo check unit-tests scenario-tests bench clean distclean help docs fuzz fuzz-run
-all: $(BUILD)/oastwin $(REPORT_BIN)
+.PHONY: all demo check unit-tests scenario-tests bench clean distclean help docs fuzz fuzz-run scorecard
+all: $(BUILD)/oastwin $(REPORT_BIN) $(MPI_BIN)
 
 # Rebuild everything when the flags change.
 FLAGS_STAMP := $(BUILD)/.flags
@@ -80,8 +87,15 @@ $(BUILD)/liboastwin.a: $(LIB_OBJ)
 $(BUILD)/oastwin: $(MAIN_OBJ) $(BUILD)/liboastwin.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-$(REPORT_BIN): $(BUILD)/analysis/report.o $(BUILD)/liboastwin.a
+$(REPORT_BIN): $(REPORT_OBJ) $(BUILD)/liboastwin.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/sim/sweep_mpi.o: sim/sweep_mpi.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) -MMD -MP -c $< -o $@
+
+$(MPI_BIN): $(BUILD)/sim/sweep_mpi.o $(BUILD)/sim/sweep_exec.o $(BUILD)/sim/diag.o
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MPI_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/liboastwin.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(CHECK_LIBS)
@@ -108,11 +122,17 @@ unit-tests: $(TEST_BIN) $(BUILD)/oastwin
 	  OASTWIN_ROOT=$(CURDIR) OASTWIN=$(CURDIR)/$(BUILD)/oastwin $$t || fail=1; \
 	done; exit $$fail
 
-scenario-tests: $(BUILD)/oastwin $(REPORT_BIN)
+scenario-tests: $(BUILD)/oastwin $(REPORT_BIN) $(MPI_BIN)
 	@OASTWIN=$(BUILD)/oastwin REPORT=$(REPORT_BIN) BUILD=$(BUILD) sh tests/scenario_tests.sh
 
 bench: $(BUILD)/oastwin $(BENCH_BIN)
 	@BUILD=$(BUILD) sh bench/run.sh
+
+# The OAS scorecard of every design in scenarios/designs/ (docs/scorecard.md).
+SCORECARD_JOBS ?= 2
+scorecard: $(BUILD)/oastwin
+	$(BUILD)/oastwin scorecard scenarios/designs/*.yaml -j $(SCORECARD_JOBS) -o $(BUILD)/scorecard.h5 \
+	  --html $(BUILD)/scorecard.html
 
 docs: $(BUILD)/oastwin
 	$(BUILD)/oastwin schema --markdown > docs/scenario-reference.md
@@ -121,7 +141,7 @@ docs: $(BUILD)/oastwin
 # FUZZ_SECONDS (default 60; the hardening runs use 600), seeded from fuzz/corpus/<target>/; new
 # inputs go to build-fuzz/corpus/<target>/, crashes to build-fuzz/crashes/<target>/. A crash
 # found is copied into fuzz/regressions/<target>/, which `make check` replays.
-FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(filter-out %_common,$(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 60
 fuzz:
 	$(MAKE) FUZZ=1 fuzz-run

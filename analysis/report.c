@@ -1,5 +1,6 @@
 /* oastwin-report: prints a trace's root attributes and /summary figures, or compares the
- * figures of several traces side by side, as aligned text, Markdown, CSV or JSON.
+ * figures of several traces (or of a sweep index's points) side by side, as aligned text,
+ * Markdown, CSV, JSON or a self-contained HTML page (analysis/report_html.c).
  * Reads only through sim/h5read. Exit status: 0 done, 2 bad arguments or unreadable trace,
  * 1 the report could not be written. JSON is always valid: strings escaped (invalid UTF-8
  * replaced by U+FFFD), numbers as numbers, non-finite numbers as null. */
@@ -12,24 +13,31 @@
 #include <string.h>
 
 #include "h5read.h"
+#include "report_html.h"
+#include "sweep.h"
 
 #define PROG "oastwin-report"
 
 static const char usage_text[] =
-    "usage: " PROG " [--format FMT] TRACE.h5\n"
-    "       " PROG " [--format FMT] --compare A.h5 B.h5 [C.h5 ...]\n"
+    "usage: " PROG " [--format FMT | --html OUT.html] TRACE.h5\n"
+    "       " PROG " [--format FMT | --html OUT.html] --compare A.h5 B.h5 [C.h5 ...]\n"
+    "       " PROG " [--format FMT | --html OUT.html] SWEEP_DIR/sweep.h5\n"
     "\n"
     "Prints the run's root attributes (name, seed, versions ...) and its /summary figures,\n"
     "or, with --compare, one row per figure (all files' figures, in order of first\n"
     "appearance), one column per file, and for each file after the first its relative\n"
     "difference from the first (\"+12.3%\"; \"\xE2\x80\x94\" when not comparable: a text, a missing\n"
     "figure, different units, a non-finite value or a zero baseline).\n"
+    "A sweep index (sweep.h5 written by 'oastwin sweep') is compared point by point: its\n"
+    "points are the columns (p0, p1, ...), their status and swept values the attributes.\n"
     "\n"
     "options:\n"
     "  --format FMT   text (default, aligned, values with 6 significant digits),\n"
     "                 md (Markdown tables), csv (one table, full precision),\n"
     "                 json (full precision; non-finite numbers as null)\n"
-    "  --compare      compare two or more traces\n"
+    "  --compare      compare two or more traces (a sweep index counts as its points)\n"
+    "  --html FILE    write one self-contained HTML page (tables and inline SVG charts)\n"
+    "                 to FILE instead of printing the report\n"
     "  -h, --help     print this help\n"
     "\n"
     "exit status: 0 done, 1 the report could not be written, 2 bad arguments or trace\n";
@@ -376,6 +384,7 @@ static void json_figure_value(FILE *out, const h5r_figure *f)
 
 typedef struct run {
     const char *path;
+    char *owned_path; /* sweep points: the trace's path from here */
     char *label; /* column header in comparisons */
     h5r_attr *attrs;
     size_t nattrs;
@@ -407,6 +416,7 @@ fail:
 
 static void run_free(run *r)
 {
+    free(r->owned_path);
     free(r->attrs);
     free(r->figs);
     free(r->label);
@@ -577,7 +587,8 @@ static void make_labels(run *runs, size_t nruns)
     }
     for (size_t i = 0; i < nruns; i++) {
         const char *b = strrchr(runs[i].path, '/');
-        runs[i].label = xstrdup(unique && b ? b + 1 : runs[i].path);
+        if (!runs[i].label) /* sweep points keep their pN labels */
+            runs[i].label = xstrdup(unique && b ? b + 1 : runs[i].path);
     }
 }
 
@@ -731,12 +742,102 @@ static int report_compare(FILE *out, run *runs, size_t nruns, out_format fmt)
     return 0;
 }
 
+/* ---- sweep indexes and HTML ---- */
+
+/* Appends one run per point of X: label "pN" (or "NAME:pN" when PREFIX), attributes status,
+ * error and the swept values, the figures from the index. 0 or -1 (out of memory). */
+static int sweep_points_as_runs(const sweep_index *x, const char *index_path, bool prefix, run *out)
+{
+    const char *slash = strrchr(index_path, '/');
+    int dirlen = slash ? (int)(slash - index_path) : 1;
+    const char *dir = slash ? index_path : ".";
+    for (size_t i = 0; i < x->npoints; i++) {
+        run *r = &out[i];
+        memset(r, 0, sizeof *r);
+        r->label = prefix ? xprintf("%s:p%zu", x->name, i) : xprintf("p%zu", i);
+        r->owned_path = x->trace[i][0] ? xprintf("%.*s/%s", dirlen, dir, x->trace[i]) : xstrdup(r->label);
+        r->path = r->owned_path;
+        r->attrs = calloc(x->nparams + 3, sizeof *r->attrs);
+        r->figs = calloc(x->nfigs + 1, sizeof *r->figs);
+        if (!r->attrs || !r->figs)
+            return -1;
+        const char *names[2] = {"status", "error"};
+        const char *vals[2] = {x->status[i], x->error[i]};
+        for (size_t k = 0; k < 2 + x->nparams; k++) {
+            h5r_attr *a = &r->attrs[r->nattrs++];
+            a->kind = H5R_TEXT;
+            a->count = 1;
+            snprintf(a->name, sizeof a->name, "%s", k < 2 ? names[k] : x->params[k - 2]);
+            snprintf(a->text, sizeof a->text, "%s", k < 2 ? vals[k] : x->ptext[i * x->nparams + k - 2]);
+        }
+        for (size_t k = 0; k < x->nfigs; k++) {
+            const char *t = x->fig_text[i * x->nfigs + k];
+            double v = x->fig_value[i * x->nfigs + k];
+            if (x->fig_is_text[k] ? !t[0] : !isfinite(v))
+                continue; /* absent from this point */
+            h5r_figure *f = &r->figs[r->nfigs++];
+            snprintf(f->name, sizeof f->name, "%s", x->fig_name[k]);
+            snprintf(f->unit, sizeof f->unit, "%s", x->fig_unit[k]);
+            snprintf(f->doc, sizeof f->doc, "%s", x->fig_doc[k]);
+            f->is_text = x->fig_is_text[k];
+            f->value = v;
+            snprintf(f->text, sizeof f->text, "%s", t);
+        }
+    }
+    return 0;
+}
+
+/* Writes the HTML page to PATH (through a temporary file renamed when complete). */
+static int write_html(const char *path, run *runs, size_t nruns, bool compare, const sweep_index *sweep)
+{
+    html_run *hr = calloc(nruns ? nruns : 1, sizeof *hr);
+    if (!hr) {
+        fputs(PROG ": error: out of memory\n", stderr);
+        return 1;
+    }
+    if (compare && !sweep)
+        make_labels(runs, nruns);
+    for (size_t i = 0; i < nruns; i++)
+        hr[i] = (html_run){runs[i].label ? runs[i].label : runs[i].path, runs[i].path, runs[i].attrs,
+                           runs[i].nattrs, runs[i].figs, runs[i].nfigs};
+    char title[300];
+    const h5r_attr *name = nruns ? run_attr(&runs[0], "name") : NULL;
+    if (sweep)
+        snprintf(title, sizeof title, "Sweep %s", sweep->name);
+    else if (compare)
+        snprintf(title, sizeof title, "Comparison of %zu traces", nruns);
+    else
+        snprintf(title, sizeof title, "Run %.280s", name ? name->text : runs[0].path);
+    char *tmp = xprintf("%s.tmp", path);
+    FILE *out = fopen(tmp, "w");
+    int rc = 0;
+    if (!out) {
+        fprintf(stderr, PROG ": error: cannot write '%s': %s\n", tmp, strerror(errno));
+        rc = 1;
+    } else {
+        html_report(out, title, hr, compare || sweep ? nruns : 1, sweep);
+        if (ferror(out) | fclose(out)) {
+            fprintf(stderr, PROG ": error: cannot write '%s': %s\n", tmp, strerror(errno));
+            remove(tmp);
+            rc = 1;
+        } else if (rename(tmp, path)) {
+            fprintf(stderr, PROG ": error: cannot write '%s': %s\n", path, strerror(errno));
+            remove(tmp);
+            rc = 1;
+        }
+    }
+    free(tmp);
+    free(hr);
+    return rc;
+}
+
 /* ---- main ---- */
 
 int main(int argc, char **argv)
 {
     out_format fmt = FMT_TEXT;
     bool compare = false, no_more_options = false;
+    const char *html = NULL;
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     size_t nfiles = 0;
     if (!files) {
@@ -755,6 +856,12 @@ int main(int argc, char **argv)
             return fflush(stdout) == 0 ? 0 : 1;
         } else if (strcmp(a, "--compare") == 0) {
             compare = true;
+        } else if (strcmp(a, "--html") == 0 || strncmp(a, "--html=", 7) == 0) {
+            html = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!html || !*html) {
+                free(files);
+                return usage_error("--html needs an output file name");
+            }
         } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v) {
@@ -778,7 +885,7 @@ int main(int argc, char **argv)
             return usage_error("unknown option '%s'", a);
         }
     }
-    if (compare && nfiles < 2) {
+    if (compare && nfiles < 2 && !(nfiles == 1 && sweep_index_is(files[0]))) {
         free(files);
         return usage_error("--compare needs at least two trace files");
     }
@@ -788,22 +895,55 @@ int main(int argc, char **argv)
                                   : "no trace file given");
     }
 
-    run *runs = calloc(nfiles, sizeof *runs);
+    int rc = 0;
+    size_t loaded = 0, cap = nfiles;
+    run *runs = calloc(cap, sizeof *runs);
+    sweep_index *sweep = NULL; /* the last sweep index read (for the HTML page) */
     if (!runs) {
         free(files);
         fputs(PROG ": error: out of memory\n", stderr);
         return 1;
     }
-    int rc = 0;
-    size_t loaded = 0;
-    for (; loaded < nfiles; loaded++)
-        if (run_load(&runs[loaded], files[loaded]) < 0) {
+    for (size_t i = 0; i < nfiles && rc == 0; i++) {
+        if (!sweep_index_is(files[i])) {
+            if (run_load(&runs[loaded], files[i]) < 0)
+                rc = 2;
+            else
+                loaded++;
+            continue;
+        }
+        diag_t err = {""};
+        sweep_index *x = sweep_index_read(files[i], &err);
+        if (!x) {
+            fprintf(stderr, PROG ": error: %s\n", err.msg);
             rc = 2;
             break;
         }
-    if (rc == 0) {
+        if (x->npoints > 1 || nfiles == 1)
+            compare = true;
+        cap += x->npoints;
+        run *more = realloc(runs, cap * sizeof *runs);
+        if (!more) {
+            sweep_index_free(x);
+            fputs(PROG ": error: out of memory\n", stderr);
+            rc = 1;
+            break;
+        }
+        runs = more;
+        if (sweep_points_as_runs(x, files[i], nfiles > 1, runs + loaded))
+            rc = 1;
+        else
+            loaded += x->npoints;
+        sweep_index_free(sweep);
+        sweep = x;
+    }
+    if (rc == 0 && compare && loaded < 2 && !sweep) {
+        rc = usage_error("--compare needs at least two trace files");
+    } else if (rc == 0 && html) {
+        rc = write_html(html, runs, loaded, compare, nfiles == 1 ? sweep : NULL);
+    } else if (rc == 0) {
         if (compare)
-            report_compare(stdout, runs, nfiles, fmt);
+            report_compare(stdout, runs, loaded, fmt);
         else
             report_single(stdout, &runs[0], fmt);
         if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -811,6 +951,7 @@ int main(int argc, char **argv)
             rc = 1;
         }
     }
+    sweep_index_free(sweep);
     for (size_t i = 0; i < loaded; i++)
         run_free(&runs[i]);
     free(runs);

@@ -1,19 +1,26 @@
 /* Engine: SimGrid initialisation (CM02 network model, no cross-traffic, no TCP window bound, so
  * an uncongested transfer takes exactly latency + size/bandwidth), platform loading from the
- * generated XML, the workload's actors, the activity sampler, and run statistics.
- * Invariant: the activity counts always equal the number of accelerators in each state. */
+ * generated XML, the workload's actors, the activity sampler, the power/thermal plant with its
+ * governor actor (which sets host pstates), the /events table, and run statistics.
+ * Invariant: the activity counts always equal the number of accelerators in each state, and the
+ * plant sees every activity change at the simulated time it happens. */
 #include "engine.h"
 
 #include <math.h>
+#include <signal.h>
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
+#include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "power/power.h"
+#include "resilience/resilience.h"
+#include "thermal/plant.h"
 #include "workload/workload.h"
 
 typedef struct acc_track {
@@ -42,6 +49,20 @@ static struct engine {
     double progress_done, progress_total;
     uint64_t ticks;
     bool workload_done;
+    /* power and thermal (models/thermal/plant): the plant, the hosts its governor steers, and
+     * the governor actor's wake-up */
+    plant_t *plant;
+    sg_host_t *hosts;
+    bool *membound;        /* the accelerator's current compute phase is memory-bound */
+    sg_sem_t gov_sem;
+    double gov_wake_s;     /* when the governor actor will wake (INFINITY: only when poked) */
+    bool gov_waiting;
+    trace_table_t *events;
+    struct {
+        char unit[32];     /* engine_work_done(): what the workload completed, and how many */
+        double count;
+    } work[4];
+    int nwork;
 } E;
 
 static double wall_now(void)
@@ -71,6 +92,15 @@ void engine_count_transfers(uint64_t n)
     E.st->transfers += n;
 }
 
+/* Wakes the governor actor if the plant's next event is now earlier than its planned wake-up. */
+static void governor_poke(void)
+{
+    if (!E.gov_waiting || !(plant_next_event_s(E.plant) < E.gov_wake_s))
+        return;
+    E.gov_wake_s = plant_next_event_s(E.plant);
+    sg_sem_release(E.gov_sem);
+}
+
 void engine_set_state(int32_t acc, acc_state state)
 {
     acc_track *a = &E.acc[acc];
@@ -80,6 +110,13 @@ void engine_set_state(int32_t acc, acc_state state)
     E.count[a->state]--;
     E.count[state]++;
     a->state = state;
+    if (E.plant) {
+        pw_activity act = state == ACC_COMPUTE ? (E.membound[acc] ? PW_MEMORY : PW_COMPUTE)
+                          : state == ACC_COMM  ? PW_COMM
+                                               : PW_IDLE;
+        plant_set_activity(E.plant, acc, act, now);
+        governor_poke();
+    }
 }
 
 double engine_state_time(int32_t acc, acc_state state)
@@ -96,17 +133,51 @@ double engine_compute(int32_t acc, double flop, double hbm_bytes, double efficie
     double t = hw_compute_time_s(&E.sc->accel, flop, hbm_bytes, efficiency);
     if (t <= 0)
         return 0;
+    /* Roofline parts: the FLOP part runs on the host's clock, the HBM part does not. */
+    double t_flop = flop > 0 ? flop / (E.sc->accel.peak_flops_Fps * efficiency) : 0.0;
+    double t_mem = hbm_bytes > 0 ? hbm_bytes / E.sc->accel.hbm_bw_Bps : 0.0;
+    E.membound[acc] = t_mem > t_flop;
     engine_set_state(acc, ACC_COMPUTE);
     double start = simgrid_get_clock();
-    /* The roofline time, expressed as work at the host's nominal speed: a performance state with
-     * a lower speed stretches it proportionally. */
-    sg_actor_execute(t * E.sc->accel.peak_flops_Fps);
+    engine_progress_tick();
+    /* The FLOP part, expressed as work at the host's nominal speed: a performance state with a
+     * lower speed stretches it proportionally; the phase lasts at least the HBM time, so at the
+     * nominal state it lasts exactly the roofline time, max(t_flop, t_mem). */
+    if (t_flop > 0)
+        sg_actor_execute(t_flop * E.sc->accel.peak_flops_Fps);
+    if (simgrid_get_clock() < start + t_mem)
+        sg_actor_sleep_until(start + t_mem);
     engine_set_state(acc, ACC_IDLE);
+    E.membound[acc] = false;
     return simgrid_get_clock() - start;
 }
 
+static volatile sig_atomic_t interrupt_requested;
+
+void engine_interrupt(void)
+{
+    interrupt_requested = 1;
+}
+
+/* Called from an actor: ends every other actor and this one, so simgrid_run() returns. */
+static void stop_now(void)
+{
+    E.st->interrupted = true;
+    sg_actor_kill_all();
+    sg_actor_exit();
+}
+
+static struct observers {
+    void (*progress)(void *ctx, double done, double total);
+    void *progress_ctx;
+    void (*done)(void *ctx);
+    void *done_ctx;
+} OBS;
+
 void engine_progress(double done, double total)
 {
+    if (OBS.progress)
+        OBS.progress(OBS.progress_ctx, done, total);
     E.progress_done = done;
     E.progress_total = total;
     engine_progress_tick();
@@ -114,6 +185,8 @@ void engine_progress(double done, double total)
 
 void engine_progress_tick(void)
 {
+    if (interrupt_requested)
+        stop_now();
     if (!E.opts.progress || ++E.ticks % 64 != 0)
         return;
     double w = wall_now();
@@ -127,8 +200,7 @@ void engine_progress_tick(void)
 
 static double power_now(void)
 {
-    const hw_accel *a = &E.sc->accel;
-    return E.count[ACC_COMPUTE] * a->max_power_W + (E.n - E.count[ACC_COMPUTE]) * a->idle_power_W;
+    return plant_accels_total_W(E.plant);
 }
 
 static void sample(void)
@@ -139,15 +211,105 @@ static void sample(void)
                     .idle = E.count[ACC_IDLE],
                     .power_W = power_now()};
     trace_table_append(E.samples, &r);
+    plant_sample(E.plant, r.t_s);
+}
+
+/* ---- the thermal governor actor: sleeps until the plant's next event (a threshold crossing,
+ * a coolant update, a fault) or until an activity change pokes it; never polls ---- */
+
+static void governor_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    for (;;) {
+        double now = simgrid_get_clock();
+        plant_advance(E.plant, now);
+        double next = plant_next_event_s(E.plant);
+        E.gov_wake_s = next;
+        E.gov_waiting = true;
+        if (isinf(next))
+            sg_sem_acquire(E.gov_sem);
+        else if (next > now)
+            sg_sem_acquire_timeout(E.gov_sem, next - now);
+        E.gov_waiting = false;
+        /* Releases that arrived while it was awake only make it look once more: harmless. */
+    }
+}
+
+static void hook_pstate(void *ctx, int32_t acc, int k)
+{
+    (void)ctx;
+    sg_host_set_pstate(E.hosts[acc], (unsigned long)k);
+}
+
+static void hook_event(void *ctx, double t_s, const char *kind, const char *component, double value,
+                       const char *unit, const char *detail)
+{
+    (void)ctx;
+    (void)t_s; /* the plant reports events when they happen: at the current clock */
+    engine_event(kind, component, value, unit, detail);
+}
+
+typedef struct event_row {
+    double t_s;
+    char kind[24];
+    char component[32];
+    double value;
+    char unit[16];
+    char detail[112];
+} event_row;
+
+void engine_event(const char *kind, const char *component, double value, const char *unit, const char *detail)
+{
+    if (!E.events)
+        return;
+    event_row r = {.t_s = simgrid_get_clock(), .value = value};
+    snprintf(r.kind, sizeof r.kind, "%s", kind);
+    snprintf(r.component, sizeof r.component, "%s", component);
+    snprintf(r.unit, sizeof r.unit, "%s", unit ? unit : "");
+    snprintf(r.detail, sizeof r.detail, "%s", detail ? detail : "");
+    trace_table_append(E.events, &r);
+}
+
+void engine_work_done(const char *unit, double count)
+{
+    int i = 0;
+    while (i < E.nwork && strcmp(E.work[i].unit, unit) != 0)
+        i++;
+    if (i == E.nwork) {
+        if (E.nwork == (int)(sizeof E.work / sizeof E.work[0]))
+            return; /* more kinds of work than figures we keep: the first ones stay */
+        E.nwork++;
+    }
+    snprintf(E.work[i].unit, sizeof E.work[i].unit, "%s", unit);
+    E.work[i].count = count;
 }
 
 /* Daemon: records the activity every sample interval until the workload ends. */
+/* SimGrid installs its own SIGINT handler (print and exit) when the simulation starts; the
+ * run's handlers are put back from inside the simulation, at time 0. */
+static void install_signal_handlers(void)
+{
+    if (!E.opts.on_signal)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = E.opts.on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 static void sampler_main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
+    install_signal_handlers();
     double dt = E.sc->run.sample_interval_s;
     for (uint64_t k = 1; !E.workload_done; k++) {
+        if (interrupt_requested)
+            stop_now();
         sample();
         sg_actor_sleep_until((double)k * dt);
     }
@@ -156,6 +318,8 @@ static void sampler_main(int argc, char **argv)
 void engine_workload_done(void)
 {
     E.workload_done = true;
+    if (OBS.done)
+        OBS.done(OBS.done_ctx);
 }
 
 static int write_platform(const platform_t *plat, char *path, size_t n, diag_t *err)
@@ -182,7 +346,8 @@ static void init_simgrid(void)
     argv[argc++] = (char *)"--cfg=network/crosstraffic:0";
     argv[argc++] = (char *)"--cfg=network/TCP-gamma:0";
     argv[argc++] = (char *)"--cfg=contexts/stack-size:256";
-    argv[argc++] = (char *)"--log=root.thres:critical";
+    argv[argc++] = (char *)"--cfg=debug/verbose-exit:0"; /* SimGrid's own SIGINT handler would exit(1) */
+    argv[argc++] = (char *)(getenv("OASTWIN_SIMGRID_LOG") ? getenv("OASTWIN_SIMGRID_LOG") : "--log=root.thres:critical");
     static char extra[256];
     const char *cfg = getenv("OASTWIN_SIMGRID_CFG");
     if (cfg && *cfg) {
@@ -200,21 +365,100 @@ typedef struct act_row {
 
 static void finish_accounting(void)
 {
-    const hw_accel *a = &E.sc->accel;
     double end = simgrid_get_clock();
-    double energy = 0, compute_total = 0;
-    for (int32_t i = 0; i < E.n; i++) {
-        double tc = engine_state_time(i, ACC_COMPUTE);
-        compute_total += tc;
-        energy += tc * a->max_power_W + (end - tc) * a->idle_power_W;
-    }
+    double compute_total = 0;
+    for (int32_t i = 0; i < E.n; i++)
+        compute_total += engine_state_time(i, ACC_COMPUTE);
     trace_summary_f64(E.trace, "simulated_time", end, "s", "simulated time at the end of the run");
-    trace_summary_f64(E.trace, "accelerator_energy", energy, "J",
-                      "energy of all accelerators: max_power while computing, idle_power otherwise");
-    trace_summary_f64(E.trace, "accelerator_power_mean", end > 0 ? energy / end : 0, "W",
-                      "mean power of all accelerators over the run");
+    plant_finish(E.plant, end); /* energy, power, PUE, temperatures, throttling */
     trace_summary_f64(E.trace, "accelerator_busy_fraction", end > 0 ? compute_total / (end * E.n) : 0, "1",
                       "fraction of accelerator time spent computing");
+}
+
+/* Energy per unit of work the workload reported (iteration, token, ...). */
+static void work_accounting(void)
+{
+    double end = simgrid_get_clock();
+    for (int i = 0; i < E.nwork; i++) {
+        const char *u = E.work[i].unit;
+        double n = E.work[i].count;
+        if (!u[0] || !(n > 0))
+            continue;
+        char name[64], doc[160];
+        snprintf(name, sizeof name, "energy_per_%s", u);
+        snprintf(doc, sizeof doc, "facility energy per %s (%.17g completed)", u, n);
+        trace_summary_f64(E.trace, name, plant_facility_energy_J(E.plant, end) / n, "J", doc);
+        snprintf(name, sizeof name, "it_energy_per_%s", u);
+        snprintf(doc, sizeof doc, "IT energy per %s", u);
+        trace_summary_f64(E.trace, name, plant_it_energy_J(E.plant, end) / n, "J", doc);
+    }
+}
+
+static void engine_cleanup(void)
+{
+    plant_free(E.plant);
+    free(E.hosts);
+    free(E.membound);
+    free(E.acc);
+    if (E.gov_sem)
+        sg_sem_destroy(E.gov_sem);
+    E.plant = NULL;
+    E.hosts = NULL;
+    E.membound = NULL;
+    E.acc = NULL;
+    E.gov_sem = NULL;
+}
+
+/* The plant, once the platform is loaded: hosts must declare one SimGrid pstate per performance
+ * state, with speed peak x relative clock (power_speed_attr()). */
+static int start_plant(diag_t *err)
+{
+    E.hosts = calloc((size_t)E.n, sizeof *E.hosts);
+    if (!E.hosts)
+        return diag_fail(err, "out of memory");
+    int want = power_pstates(&E.sc->accel);
+    for (int32_t i = 0; i < E.n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "acc%d", i);
+        E.hosts[i] = sg_host_by_name(name);
+        if (!E.hosts[i])
+            return diag_fail(err, "the platform has no host '%s'", name);
+        if ((int)sg_host_get_nb_pstates(E.hosts[i]) < want)
+            return diag_fail(err,
+                             "host '%s' declares %lu performance states but the accelerator has %d "
+                             "(hardware.accelerator.dvfs.states): the platform generator must write the host "
+                             "speeds with power_speed_attr()",
+                             name, sg_host_get_nb_pstates(E.hosts[i]), want);
+    }
+    static const trace_col event_cols[] = {
+        {"time", TCOL_F64, offsetof(event_row, t_s), 0, "s", "when it happened"},
+        {"kind", TCOL_STR, offsetof(event_row, kind), 24, "",
+         "throttle_down, throttle_up, fault, fault_cleared, power_cap, ..."},
+        {"component", TCOL_STR, offsetof(event_row, component), 32, "", "acc<i>, rack<r>, cdu<c>, ..."},
+        {"value", TCOL_F64, offsetof(event_row, value), 0, "", "the event's figure, in the row's unit"},
+        {"unit", TCOL_STR, offsetof(event_row, unit), 16, "", "unit of value ('1': dimensionless)"},
+        {"detail", TCOL_STR, offsetof(event_row, detail), 112, "", "human-readable description"},
+    };
+    E.events = trace_table_create(E.trace, "/events", "discrete events of the run, in time order", event_cols,
+                                  sizeof event_cols / sizeof event_cols[0], sizeof(event_row));
+    E.membound = calloc((size_t)E.n, sizeof *E.membound);
+    if (!E.events || !E.membound)
+        return diag_fail(err, "out of memory");
+    /* Switch chips and optical modules draw constant power; racks share it by accelerators. */
+    platform_figures fig;
+    if (platform_figures_get(E.plat, &fig))
+        return diag_fail(err, "out of memory");
+    plant_hooks h = {NULL, hook_pstate, hook_event};
+    int32_t per_rack = E.sc->cooling.accels_per_rack > 0 ? (int32_t)E.sc->cooling.accels_per_rack
+                                                          : platform_accels_per_supernode(E.plat);
+    E.plant = plant_new(E.sc, E.n, per_rack, fig.switch_power_W + fig.optics_power_W, &h, E.trace, err);
+    if (!E.plant)
+        return -1;
+    E.gov_sem = sg_sem_init(0);
+    E.gov_wake_s = INFINITY;
+    sg_actor_t g = sg_actor_create("thermal-governor", E.hosts[0], governor_main, 0, NULL);
+    sg_actor_daemonize(g);
+    return 0;
 }
 
 int engine_run(const scenario_t *sc, const platform_t *plat, trace_t *t, const engine_opts *opts,
@@ -231,6 +475,7 @@ int engine_run(const scenario_t *sc, const platform_t *plat, trace_t *t, const e
     E.acc = calloc((size_t)E.n, sizeof *E.acc);
     if (!E.acc)
         return diag_fail(err, "out of memory for %d accelerators", E.n);
+    E.gov_wake_s = INFINITY;
     E.count[ACC_IDLE] = E.n;
     E.wall_start = wall_now();
 
@@ -245,24 +490,36 @@ int engine_run(const scenario_t *sc, const platform_t *plat, trace_t *t, const e
     E.samples = trace_table_create(t, "/timeseries/activity", "accelerator activity and power, sampled",
                                    sample_cols, sizeof sample_cols / sizeof sample_cols[0], sizeof(sample_row));
     if (!E.samples) {
-        free(E.acc);
+        engine_cleanup();
         return diag_fail(err, "out of memory");
     }
 
     char xml[4096];
     if (write_platform(plat, xml, sizeof xml, err)) {
-        free(E.acc);
+        engine_cleanup();
         return -1;
     }
     init_simgrid();
     simgrid_load_platform(xml);
     unlink(xml);
+    if (start_plant(err)) {
+        engine_cleanup();
+        return -1;
+    }
 
     const workload_ops *wl = workload_for(sc);
     void *wstate = NULL;
+    memset(&OBS, 0, sizeof OBS);
+    diag_t rerr;
+    if (resilience_setup(sc, plat, t, err)) { /* models/resilience: the job timeline, if asked */
+        resilience_finish(t, st, &rerr);
+        engine_cleanup();
+        return -1;
+    }
     int rc = wl->setup(sc, plat, &wstate, err);
     if (rc) {
-        free(E.acc);
+        resilience_finish(t, st, &rerr);
+        engine_cleanup();
         return -1;
     }
     sg_actor_t s = sg_actor_create("sampler", sg_host_by_name("acc0"), sampler_main, 0, NULL);
@@ -273,16 +530,87 @@ int engine_run(const scenario_t *sc, const platform_t *plat, trace_t *t, const e
         simgrid_run_until(sc->run.stop_sim_time_s);
     else
         simgrid_run();
+    E.gov_waiting = false; /* the governor actor is gone: no wake-ups from here on */
     if (E.opts.progress && wall_now() - E.wall_start >= 1.0)
         fprintf(stderr, "\n");
 
     st->sim_time_s = simgrid_get_clock();
-    st->stopped_early = !E.workload_done;
+    st->stopped_early = !E.workload_done && !st->interrupted;
     if (E.workload_done || sc->run.stop_sim_time_s > 0)
         sample();
     finish_accounting();
     rc = wl->finish(wstate, t, st, err);
-    free(E.acc);
-    E.acc = NULL;
+    if (resilience_finish(t, st, &rerr) && rc == 0) {
+        *err = rerr;
+        rc = -1;
+    }
+    work_accounting();
+    engine_cleanup();
     return rc;
+}
+
+/* ---- symmetric execution (appended for models/workload/training: one actor standing for a
+ * class of identical accelerators) ---- */
+
+void engine_set_state_many(const int32_t *accs, int32_t n, acc_state state)
+{
+    double now = simgrid_get_clock();
+    for (int32_t i = 0; i < n; i++) {
+        acc_track *a = &E.acc[accs[i]];
+        a->time_in[a->state] += now - a->since_s;
+        a->since_s = now;
+        E.count[a->state]--;
+        E.count[state]++;
+        a->state = state;
+        if (E.plant) {
+            pw_activity act = state == ACC_COMPUTE ? (E.membound[accs[i]] ? PW_MEMORY : PW_COMPUTE)
+                              : state == ACC_COMM  ? PW_COMM
+                                                   : PW_IDLE;
+            plant_set_activity(E.plant, accs[i], act, now);
+        }
+    }
+    if (E.plant && n > 0)
+        governor_poke();
+}
+
+double engine_compute_many(const int32_t *accs, int32_t n, double flop, double hbm_bytes, double efficiency)
+{
+    double t_flop = flop > 0 ? flop / (E.sc->accel.peak_flops_Fps * efficiency) : 0.0;
+    double t_mem = hbm_bytes > 0 ? hbm_bytes / E.sc->accel.hbm_bw_Bps : 0.0;
+    if ((t_flop <= 0 && t_mem <= 0) || n < 1)
+        return 0;
+    double start = simgrid_get_clock();
+    engine_progress_tick();
+    if (t_flop > 0) {
+        for (int32_t i = 0; i < n; i++)
+            E.membound[accs[i]] = false;
+        engine_set_state_many(accs, n, ACC_COMPUTE);
+        /* With a single performance state the host always runs at nominal speed: a sleep of the
+         * same length is the same phase and spares SimGrid the solver variable of an execution. */
+        if (power_pstates(&E.sc->accel) > 1)
+            sg_actor_execute(t_flop * E.sc->accel.peak_flops_Fps);
+        else
+            sg_actor_sleep_until(start + t_flop);
+    }
+    if (t_mem > 0) {
+        for (int32_t i = 0; i < n; i++)
+            E.membound[accs[i]] = true;
+        engine_set_state_many(accs, n, ACC_COMPUTE);
+        sg_actor_sleep_until(simgrid_get_clock() + t_mem);
+    }
+    return simgrid_get_clock() - start;
+}
+
+/* ---- observers (appended for models/resilience) ---- */
+
+void engine_on_progress(void (*fn)(void *ctx, double done, double total), void *ctx)
+{
+    OBS.progress = fn;
+    OBS.progress_ctx = ctx;
+}
+
+void engine_on_workload_done(void (*fn)(void *ctx), void *ctx)
+{
+    OBS.done = fn;
+    OBS.done_ctx = ctx;
 }

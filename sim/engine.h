@@ -1,6 +1,7 @@
 /* The engine: SimGrid set-up and run for one scenario, and the services every model shares
  * while it runs: the accelerator activity tracker (computing / communicating / idle, feeding the
- * sampler and the energy account), compute phases with the roofline, progress reporting.
+ * sampler and the power/thermal plant), compute phases with the roofline, the thermal governor
+ * actor, the /events table, progress reporting.
  * One clock: SimGrid's. SimGrid can be initialised once per process, so engine_run() is too.
  * Ownership: the engine borrows the scenario, platform and trace for the length of the run. */
 #ifndef OAS_ENGINE_H
@@ -21,14 +22,22 @@ typedef struct engine_stats {
     uint64_t transfers;   /* point-to-point transfers simulated (flows, or priced analytically) */
     uint64_t actors;
     bool stopped_early;   /* run.stop.sim_time reached before the workload ended */
+    bool interrupted;     /* engine_interrupt() stopped the run */
 } engine_stats;
 
 typedef struct engine_opts {
     bool progress;        /* print progress lines on stderr */
+    /* Installed for SIGINT, SIGTERM and SIGHUP once SimGrid is initialised (SimGrid changes the
+     * dispositions during its own initialisation); NULL leaves them alone. */
+    void (*on_signal)(int sig);
 } engine_opts;
 
 int engine_run(const scenario_t *sc, const platform_t *plat, trace_t *t, const engine_opts *opts,
                engine_stats *st, diag_t *err);
+
+/* Async-signal-safe: asks the running simulation to stop at its next progress tick; engine_run
+ * then returns normally with st->interrupted set, so a partial trace can be written. */
+void engine_interrupt(void);
 
 /* ---- for models, valid during engine_run ---- */
 const scenario_t *engine_scenario(void);
@@ -40,9 +49,20 @@ void engine_set_state(int32_t acc, acc_state state);
 /* Total time accelerator ACC has spent in STATE up to now. */
 double engine_state_time(int32_t acc, acc_state state);
 /* Runs a compute phase on the calling actor's accelerator: FLOP at the scenario's efficiency
- * and HBM_BYTES of memory traffic, timed by the roofline and executed on the SimGrid host (so a
- * slower performance state slows it down). Returns its duration. */
+ * and HBM_BYTES of memory traffic, timed by the roofline max(t_flop, t_mem) at the nominal
+ * state. The FLOP part is executed on the SimGrid host (so a slower performance state, set by
+ * the thermal governor or a power cap, stretches it); the HBM part is not clock-bound. The
+ * phase draws compute-bound or memory-bound power (models/power). Returns its duration. */
 double engine_compute(int32_t acc, double flop, double hbm_bytes, double efficiency);
+/* Appends a row to the generic /events table at the current simulated time: KIND
+ * ("throttle_down", "fault", "checkpoint", ...), COMPONENT ("acc3", "rack0", "cdu1"), a VALUE
+ * in UNIT ("1" when dimensionless, "" when meaningless) and a human-readable DETAIL.
+ * Strings are copied (cut to 24, 32, 16 and 112 bytes). */
+void engine_event(const char *kind, const char *component, double value, const char *unit, const char *detail);
+/* The workload reports how much it completed (UNIT "iteration", "token", ...; COUNT of them);
+ * the engine then writes energy_per_<UNIT> and it_energy_per_<UNIT> to /summary. Call it during
+ * the run or from finish, once per unit (up to 4 units; a later call for a unit replaces it). */
+void engine_work_done(const char *unit, double count);
 /* The workload calls this when its last actor finishes its work (stops the sampler). */
 void engine_workload_done(void);
 /* Progress: DONE of TOTAL work units at the current simulated time. */
@@ -50,5 +70,24 @@ void engine_progress(double done, double total);
 /* Cheap to call often (e.g. every collective step): prints a progress line on stderr at most
  * twice a second, after the first second, when progress is enabled. */
 void engine_progress_tick(void);
+
+/* Symmetric execution, for a model that simulates one actor for a class of accelerators whose
+ * timelines are provably identical (models/workload/training_sym.c). engine_set_state_many is
+ * engine_set_state for every accelerator of ACCS[0..N) at once (one governor wake-up, so an
+ * observer at the same instant sees them change together). engine_compute_many runs a fused
+ * run of kernels on the calling actor's host (ACCS[0]'s): first FLOP at EFFICIENCY (clock-bound,
+ * compute-bound power), then HBM_BYTES at full HBM bandwidth (not clock-bound, memory-bound
+ * power): it lasts the SUM of the two parts, not the roofline's maximum. It leaves ACCS in
+ * ACC_COMPUTE (the caller sets the next state, so back-to-back phases cost no idle update).
+ * With N > 1 it is only valid while no governor or power cap can give the accelerators of the
+ * class different speeds. Returns the duration. */
+void engine_set_state_many(const int32_t *accs, int32_t n, acc_state state);
+double engine_compute_many(const int32_t *accs, int32_t n, double flop, double hbm_bytes, double efficiency);
+
+/* Observers (appended for models/resilience): FN is called at every engine_progress() with
+ * its arguments, and once when the workload calls engine_workload_done(), in the caller's actor.
+ * One of each; a later call replaces it; engine_run() clears them. */
+void engine_on_progress(void (*fn)(void *ctx, double done, double total), void *ctx);
+void engine_on_workload_done(void (*fn)(void *ctx), void *ctx);
 
 #endif

@@ -1,25 +1,42 @@
-/* Platform generation for the `switched` topology: N accelerators, P planes, one switch per
- * plane. The P parallel links of an accelerator are simulated as one bundle per direction of
- * P x the link bandwidth (traffic is striped over the planes, as NCCL does on NVLink planes);
- * the physical links are still listed one by one in /topology/links, each naming its bundle.
- * SimGrid sees a <cluster>: private split-duplex links per host (the bundles) and a fat-pipe
- * backbone whose latency is the switch traversal, so routes are O(1) to build and store. */
+/* Platform core: builds the cluster from the scenario (a scale-up kind per supernode from
+ * sim/topo_*.c, the scale-out fat tree from sim/topo_scaleout.c), numbers every simulated link
+ * (supernode s owns ids s x sn_links .. (s+1) x sn_links - 1, the fabric the ids after them),
+ * routes, names hosts and links, degrades physical links and writes the SimGrid XML.
+ * Invariant: link_bw and link_lat always hold what SimGrid has once platform_simgrid_sync()
+ * has run; xml_bw and xml_lat what the XML declares. */
 #include "platform.h"
 
 #include <errno.h>
-#include <stdio.h>
+#include <math.h>
+#include <simgrid/link.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform_impl.h"
+#include "power/power.h"
 #include "units.h"
 
-struct platform {
-    int32_t n;        /* accelerators */
-    int32_t planes;
-    double link_bw_Bps, link_lat_s, sw_lat_s, host_speed_Fps;
-    size_t nlinks;    /* simulated links: 2 per accelerator (up, down) */
-    double *link_bw;  /* by simulated link id */
-};
+static const topo_ops *ops_for(topo_kind k)
+{
+    switch (k) {
+    case TOPO_SWITCHED:
+        return &topo_switched_ops;
+    case TOPO_CLOS2:
+        return &topo_clos2_ops;
+    case TOPO_TORUS:
+        return &topo_torus_ops;
+    case TOPO_FULLMESH:
+        return &topo_fullmesh_ops;
+    }
+    return &topo_switched_ops;
+}
+
+int plat_ports_error(const scenario_t *sc, const char *key, diag_t *err, const char *what, int64_t need,
+                     int64_t radix)
+{
+    return scenario_fail_at(sc, key, err, "%s needs %lld ports but '%s' is %lld", what, (long long)need, key,
+                            (long long)radix);
+}
 
 platform_t *platform_build(const scenario_t *sc, diag_t *err)
 {
@@ -28,22 +45,58 @@ platform_t *platform_build(const scenario_t *sc, diag_t *err)
         diag_fail(err, "out of memory");
         return NULL;
     }
-    p->n = (int32_t)sc->topo.accelerators;
-    p->planes = (int32_t)sc->topo.planes;
-    p->link_bw_Bps = sc->topo.link.bw_Bps;
-    p->link_lat_s = sc->topo.link.lat_s;
-    p->sw_lat_s = sc->topo.sw.lat_s;
-    p->host_speed_Fps = sc->accel.peak_flops_Fps;
-    p->nlinks = 2 * (size_t)p->n;
-    p->link_bw = malloc(p->nlinks * sizeof *p->link_bw);
-    if (!p->link_bw) {
-        free(p);
-        diag_fail(err, "out of memory");
-        return NULL;
+    p->t = sc->topo;
+    p->seed = sc->seed;
+    power_speed_attr(&sc->accel, p->host_speeds, sizeof p->host_speeds);
+    p->S = (int32_t)sc->topo.supernodes;
+    p->ns = (int32_t)sc->topo.accelerators;
+    p->n = p->S * p->ns;
+    p->apn = (int32_t)sc->topo.accels_per_node;
+    if (p->apn < 1)
+        p->apn = 1;
+    p->ops = ops_for(sc->topo.kind);
+    if (p->ops->init(p, sc, err))
+        goto fail;
+    p->has_so = sc->topo.scaleout.kind == TOPO_SO_FATTREE;
+    if (p->has_so && so_init(p, sc, err))
+        goto fail;
+    size_t up = (size_t)p->S * p->sn_links;
+    size_t out = p->has_so ? (size_t)p->so.trees * (size_t)p->so.links_per_tree * 2 : 0;
+    p->so.base = up;
+    p->nlinks = up + out;
+    if (p->nlinks >= UINT32_MAX) {
+        diag_fail(err, "the platform needs %zu simulated links, more than link ids can number", p->nlinks);
+        goto fail;
     }
-    for (size_t i = 0; i < p->nlinks; i++)
-        p->link_bw[i] = p->link_bw_Bps * p->planes;
+    p->link_bw = malloc(p->nlinks * sizeof *p->link_bw);
+    p->link_lat = malloc(p->nlinks * sizeof *p->link_lat);
+    p->xml_bw = malloc(p->nlinks * sizeof *p->xml_bw);
+    p->xml_lat = malloc(p->nlinks * sizeof *p->xml_lat);
+    if (!p->link_bw || !p->link_lat || !p->xml_bw || !p->xml_lat) {
+        diag_fail(err, "out of memory for %zu simulated links", p->nlinks);
+        goto fail;
+    }
+    for (size_t l = 0; l < p->sn_links; l++) {
+        double bw, lat;
+        p->ops->sim_link(p, l, &bw, &lat);
+        for (int32_t s = 0; s < p->S; s++) {
+            size_t i = (size_t)s * p->sn_links + l;
+            p->link_bw[i] = bw;
+            p->link_lat[i] = lat;
+        }
+    }
+    for (size_t l = 0; l < out; l++)
+        so_sim_link(p, l, &p->link_bw[up + l], &p->link_lat[up + l]);
+    memcpy(p->xml_bw, p->link_bw, p->nlinks * sizeof *p->xml_bw);
+    memcpy(p->xml_lat, p->link_lat, p->nlinks * sizeof *p->xml_lat);
+    /* A torus writes one latency for all its links; circuits through optical switches differ. */
+    if (p->t.kind == TOPO_TORUS)
+        for (size_t i = 0; i < up; i++)
+            p->xml_lat[i] = p->acc_lat_s;
     return p;
+fail:
+    platform_free(p);
+    return NULL;
 }
 
 void platform_free(platform_t *p)
@@ -51,6 +104,11 @@ void platform_free(platform_t *p)
     if (!p)
         return;
     free(p->link_bw);
+    free(p->link_lat);
+    free(p->xml_bw);
+    free(p->xml_lat);
+    free(p->deg_id);
+    free(p->deg_factor);
     free(p);
 }
 
@@ -59,46 +117,29 @@ int32_t platform_accelerators(const platform_t *p)
     return p->n;
 }
 
-void platform_describe(const platform_t *p, FILE *f)
-{
-    char bw[64], lat[64], sl[64];
-    units_format(p->link_bw_Bps, DIM_BANDWIDTH, bw, sizeof bw);
-    units_format(p->link_lat_s, DIM_TIME, lat, sizeof lat);
-    units_format(p->sw_lat_s, DIM_TIME, sl, sizeof sl);
-    fprintf(f,
-            "Machine: one supernode of %d accelerators on a single switch tier with %d plane%s; each accelerator "
-            "has one %s link per plane (%s link latency, %s switch traversal). ",
-            p->n, p->planes, p->planes == 1 ? "" : "s", bw, lat, sl);
-}
-
 int32_t platform_node_of(const platform_t *p, int32_t acc)
 {
-    (void)p;
-    return acc; /* switched: every accelerator is its own node on the single switch tier */
+    return acc / p->apn;
 }
 
 int32_t platform_supernode_of(const platform_t *p, int32_t acc)
 {
-    (void)p;
-    (void)acc;
-    return 0;
+    return acc / p->ns;
 }
 
 int32_t platform_accels_per_node(const platform_t *p)
 {
-    (void)p;
-    return 1;
+    return p->apn;
 }
 
 int32_t platform_accels_per_supernode(const platform_t *p)
 {
-    return p->n;
+    return p->ns;
 }
 
 int32_t platform_supernodes(const platform_t *p)
 {
-    (void)p;
-    return 1;
+    return p->S;
 }
 
 size_t platform_nlinks(const platform_t *p)
@@ -113,20 +154,151 @@ const double *platform_link_bw(const platform_t *p)
 
 const char *platform_link_name(const platform_t *p, uint32_t id, char *buf, size_t n)
 {
-    (void)p;
-    /* SimGrid names a cluster's split-duplex private links "<prefix><id><suffix>_UP/_DOWN". */
-    snprintf(buf, n, "sn0_link_acc%u_%s", id / 2, id % 2 ? "DOWN" : "UP");
+    if (id >= p->nlinks)
+        snprintf(buf, n, "?");
+    else if (id >= p->so.base)
+        so_link_name(p, id - p->so.base, buf, n);
+    else
+        p->ops->link_name(p, (int32_t)(id / p->sn_links), id % p->sn_links, buf, n);
     return buf;
 }
 
 int platform_route(const platform_t *p, int32_t src, int32_t dst, double *lat_s, uint32_t *links, size_t cap)
 {
-    if (cap < 2)
+    *lat_s = 0;
+    if (src == dst)
+        return 0;
+    int32_t ss = src / p->ns, sd = dst / p->ns;
+    if (ss != sd)
+        return p->has_so ? so_route(p, src, dst, lat_s, links, cap) : -1;
+    int k = p->ops->route(p, src - ss * p->ns, dst - ss * p->ns, lat_s, links, cap);
+    uint32_t base = (uint32_t)((size_t)ss * p->sn_links);
+    for (int i = 0; i < k; i++)
+        links[i] += base;
+    return k;
+}
+
+int platform_endpoint(const platform_t *p, int32_t src, int32_t dst, char *src_host, char *dst_host, size_t n)
+{
+    if (src / p->ns == dst / p->ns || !p->has_so) {
+        snprintf(src_host, n, "acc%d", src);
+        snprintf(dst_host, n, "acc%d", dst);
+        return 0;
+    }
+    int32_t rail = dst % p->apn;
+    snprintf(src_host, n, "nic%lld", (long long)so_nic(p, src, rail));
+    snprintf(dst_host, n, "nic%lld", (long long)so_nic(p, dst, rail));
+    return 1;
+}
+
+int platform_nic_host(const platform_t *p, int32_t acc, char *host, size_t n)
+{
+    if (!p->has_so)
         return -1;
-    links[0] = 2 * (uint32_t)src;
-    links[1] = 2 * (uint32_t)dst + 1;
-    *lat_s = 2 * p->link_lat_s + p->sw_lat_s;
+    snprintf(host, n, "nic%lld", (long long)so_nic(p, acc, acc % p->apn));
+    return 0;
+}
+
+/* ---- physical links and their degradation ---- */
+
+int64_t platform_nphys_links(const platform_t *p)
+{
+    return (int64_t)p->S * p->ops->nphys(p) + (p->has_so ? so_nphys(p) : 0);
+}
+
+/* Physical link I with its simulated links as global ids. */
+static int phys_global(const platform_t *p, int64_t i, phys_link *pl)
+{
+    int64_t per = p->ops->nphys(p);
+    if (i < 0)
+        return -1;
+    if (i < (int64_t)p->S * per) {
+        int64_t s = i / per;
+        p->ops->phys(p, i % per, pl);
+        pl->sim_up += (uint32_t)((size_t)s * p->sn_links);
+        pl->sim_down += (uint32_t)((size_t)s * p->sn_links);
+        return 0;
+    }
+    i -= (int64_t)p->S * per;
+    if (!p->has_so || i >= so_nphys(p))
+        return -1;
+    so_phys(p, i, 0, 0, pl);
+    return 0;
+}
+
+int platform_link_degrade(platform_t *p, int64_t phys, double factor, uint32_t *changed, size_t cap)
+{
+    phys_link pl;
+    if (!(factor >= 0 && factor <= 1) || phys_global(p, phys, &pl) || cap < 2)
+        return -1;
+    size_t k = 0;
+    while (k < p->ndeg && p->deg_id[k] != phys)
+        k++;
+    double old = k < p->ndeg ? p->deg_factor[k] : 1.0;
+    if (k == p->ndeg) {
+        if (p->ndeg == p->capdeg) {
+            size_t c = p->capdeg ? 2 * p->capdeg : 16;
+            int64_t *id = realloc(p->deg_id, c * sizeof *id);
+            if (!id)
+                return -1;
+            p->deg_id = id;
+            double *fa = realloc(p->deg_factor, c * sizeof *fa);
+            if (!fa)
+                return -1;
+            p->deg_factor = fa;
+            p->capdeg = c;
+        }
+        p->deg_id[p->ndeg++] = phys;
+    }
+    p->deg_factor[k] = factor;
+    double delta = pl.cls->bw_Bps * (factor - old);
+    p->link_bw[pl.sim_up] = fmax(0.0, p->link_bw[pl.sim_up] + delta);
+    changed[0] = pl.sim_up;
+    if (pl.sim_down == pl.sim_up)
+        return 1;
+    p->link_bw[pl.sim_down] = fmax(0.0, p->link_bw[pl.sim_down] + delta);
+    changed[1] = pl.sim_down;
     return 2;
+}
+
+/* Sets link I of the loaded platform to its current bandwidth (BW) and/or latency (LAT). */
+static int sync_link(const platform_t *p, size_t i, bool bw, bool lat, diag_t *err)
+{
+    char name[128];
+    platform_link_name(p, (uint32_t)i, name, sizeof name);
+    sg_link_t l = sg_link_by_name(name);
+    if (!l)
+        return diag_fail(err, "the loaded platform has no link '%s'", name);
+    if (bw)
+        sg_link_set_bandwidth(l, p->link_bw[i]);
+    if (lat)
+        sg_link_set_latency(l, p->link_lat[i]);
+    return 0;
+}
+
+int platform_simgrid_sync(const platform_t *p, diag_t *err)
+{
+    for (size_t i = 0; i < p->nlinks; i++) {
+        bool bw = p->link_bw[i] != p->xml_bw[i], lat = p->link_lat[i] != p->xml_lat[i];
+        if ((bw || lat) && sync_link(p, i, bw, lat, err))
+            return -1;
+    }
+    /* Links degraded and restored hold their XML value again but SimGrid may not. */
+    for (size_t k = 0; k < p->ndeg; k++) {
+        phys_link pl;
+        if (phys_global(p, p->deg_id[k], &pl) == 0 &&
+            (sync_link(p, pl.sim_up, true, false, err) || sync_link(p, pl.sim_down, true, false, err)))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- XML ---- */
+
+void plat_write_hosts(const platform_t *p, FILE *f, int32_t g0, int32_t g1)
+{
+    for (int32_t g = g0; g < g1; g++)
+        fprintf(f, "  <host id=\"acc%d\" speed=\"%s\"/>\n", g, p->host_speeds);
 }
 
 int platform_write_xml(const platform_t *p, const char *path, diag_t *err)
@@ -134,99 +306,30 @@ int platform_write_xml(const platform_t *p, const char *path, diag_t *err)
     FILE *f = fopen(path, "w");
     if (!f)
         return diag_fail(err, "cannot write platform file '%s': %s", path, strerror(errno));
-    /* %.17g keeps every value exact through the text round trip. */
+    static char buf[1 << 20];
+    setvbuf(f, buf, _IOFBF, sizeof buf);
+    /* %.17g keeps every value exact through the text round trip. The root zone has no routes:
+     * nothing crosses from one supernode's zone to another's or to the fabric's. */
     fprintf(f, "<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
-               "<platform version=\"4.1\">\n");
-    fprintf(f,
-            "  <cluster id=\"sn0\" prefix=\"acc\" suffix=\"\" radical=\"0-%d\" speed=\"%.17gf\"\n"
-            "           bw=\"%.17gBps\" lat=\"%.17gs\" sharing_policy=\"SPLITDUPLEX\"\n"
-            "           bb_bw=\"%.17gBps\" bb_lat=\"%.17gs\" bb_sharing_policy=\"FATPIPE\"/>\n",
-            p->n - 1, p->host_speed_Fps, p->link_bw_Bps * p->planes, p->link_lat_s, p->link_bw_Bps * p->planes,
-            p->sw_lat_s);
-    fprintf(f, "</platform>\n");
-    if (fclose(f) != 0)
+               "<platform version=\"4.1\">\n<zone id=\"cluster\" routing=\"None\">\n");
+    for (int32_t s = 0; s < p->S; s++)
+        p->ops->write_xml(p, f, s);
+    if (p->has_so)
+        so_write_xml(p, f);
+    fprintf(f, "</zone>\n</platform>\n");
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
         return diag_fail(err, "cannot write platform file '%s': %s", path, strerror(errno));
     return 0;
 }
 
-typedef struct node_row {
-    int32_t id;
-    char name[32];
-    char kind[16];
-    int32_t tier;
-    int32_t plane;
-} node_row;
-
-typedef struct link_row {
-    int32_t id;
-    int32_t a, b; /* node ids */
-    int32_t plane;
-    double bw_Bps;
-    double lat_s;
-    char sim_up[48], sim_down[48];
-} link_row;
-
-int platform_to_trace(const platform_t *p, trace_t *t)
+void platform_describe(const platform_t *p, FILE *f)
 {
-    static const trace_col node_cols[] = {
-        {"id", TCOL_I32, offsetof(node_row, id), 0, "1", "node id"},
-        {"name", TCOL_STR, offsetof(node_row, name), 32, "", "SimGrid host name or switch name"},
-        {"kind", TCOL_STR, offsetof(node_row, kind), 16, "", "accelerator or switch"},
-        {"tier", TCOL_I32, offsetof(node_row, tier), 0, "1", "0 for accelerators, 1 for first-tier switches"},
-        {"plane", TCOL_I32, offsetof(node_row, plane), 0, "1", "switch plane (-1 for accelerators)"},
-    };
-    static const trace_col link_cols[] = {
-        {"id", TCOL_I32, offsetof(link_row, id), 0, "1", "physical link id"},
-        {"a", TCOL_I32, offsetof(link_row, a), 0, "1", "node id of one end (accelerator)"},
-        {"b", TCOL_I32, offsetof(link_row, b), 0, "1", "node id of the other end (switch)"},
-        {"plane", TCOL_I32, offsetof(link_row, plane), 0, "1", "plane of the link"},
-        {"bandwidth", TCOL_F64, offsetof(link_row, bw_Bps), 0, "B/s", "bandwidth per direction"},
-        {"latency", TCOL_F64, offsetof(link_row, lat_s), 0, "s", "link latency"},
-        {"sim_link_up", TCOL_STR, offsetof(link_row, sim_up), 48, "",
-         "simulated link carrying a->b (planes of an accelerator are bundled)"},
-        {"sim_link_down", TCOL_STR, offsetof(link_row, sim_down), 48, "", "simulated link carrying b->a"},
-    };
-    trace_table_t *nodes = trace_table_create(t, "/topology/nodes", "accelerators and switches", node_cols,
-                                              sizeof node_cols / sizeof node_cols[0], sizeof(node_row));
-    trace_table_t *links = trace_table_create(t, "/topology/links", "physical links", link_cols,
-                                              sizeof link_cols / sizeof link_cols[0], sizeof(link_row));
-    if (!nodes || !links)
-        return -1;
-    for (int32_t a = 0; a < p->n; a++) {
-        node_row r = {.id = a, .tier = 0, .plane = -1};
-        snprintf(r.name, sizeof r.name, "acc%d", a);
-        snprintf(r.kind, sizeof r.kind, "accelerator");
-        if (trace_table_append(nodes, &r))
-            return -1;
-    }
-    for (int32_t s = 0; s < p->planes; s++) {
-        node_row r = {.id = p->n + s, .tier = 1, .plane = s};
-        snprintf(r.name, sizeof r.name, "switch%d", s);
-        snprintf(r.kind, sizeof r.kind, "switch");
-        if (trace_table_append(nodes, &r))
-            return -1;
-    }
-    int32_t id = 0;
-    for (int32_t a = 0; a < p->n; a++)
-        for (int32_t s = 0; s < p->planes; s++) {
-            link_row r = {.id = id++, .a = a, .b = p->n + s, .plane = s, .bw_Bps = p->link_bw_Bps,
-                          .lat_s = p->link_lat_s};
-            platform_link_name(p, 2 * (uint32_t)a, r.sim_up, sizeof r.sim_up);
-            platform_link_name(p, 2 * (uint32_t)a + 1, r.sim_down, sizeof r.sim_down);
-            if (trace_table_append(links, &r))
-                return -1;
-        }
-    double per_acc = p->link_bw_Bps * p->planes;
-    double path_lat = 2 * p->link_lat_s + p->sw_lat_s;
-    trace_summary_i64(t, "topology_accelerators", p->n, "1", "accelerators in the supernode");
-    trace_summary_i64(t, "topology_switches", p->planes, "1", "switch chips (one per plane)");
-    trace_summary_i64(t, "topology_links", (int64_t)p->n * p->planes, "1", "physical accelerator-switch links");
-    trace_summary_f64(t, "topology_scaleup_bw_per_accelerator", per_acc, "B/s",
-                      "scale-up bandwidth per accelerator, per direction (all planes)");
-    trace_summary_f64(t, "topology_bisection_bw", (double)(p->n / 2) * per_acc, "B/s",
-                      "bisection bandwidth, per direction (non-blocking single tier)");
-    trace_summary_i64(t, "topology_diameter_hops", 2, "1", "links on the longest accelerator-to-accelerator path");
-    trace_summary_f64(t, "topology_latency_mean", path_lat, "s", "mean accelerator-to-accelerator path latency");
-    trace_summary_f64(t, "topology_latency_max", path_lat, "s", "worst accelerator-to-accelerator path latency");
-    return 0;
+    if (p->S > 1)
+        fprintf(f, "Machine: a cluster of %d supernodes (%d accelerators). Each supernode: ", p->S, p->n);
+    else
+        fprintf(f, "Machine: one supernode of %d accelerators: ", p->n);
+    p->ops->describe(p, f);
+    if (p->has_so)
+        so_describe(p, f);
 }

@@ -61,11 +61,14 @@ static const schema_part part_core = {"core", CORE_FIELDS, SCHEMA_NFIELDS(CORE_F
 static const schema_part part_run = {"run", RUN_FIELDS, SCHEMA_NFIELDS(RUN_FIELDS), check_run};
 
 extern const schema_part schema_part_hardware, schema_part_topology, schema_part_workload, schema_part_dp,
-    schema_part_model, schema_part_training, schema_part_inference;
+    schema_part_model, schema_part_training, schema_part_inference, schema_part_collbench, schema_part_power,
+    schema_part_cooling, schema_part_resilience, schema_part_failures, schema_part_storage;
 
 static const schema_part *const PARTS[] = {
-    &part_core,     &schema_part_hardware, &schema_part_topology, &schema_part_workload, &schema_part_dp,
-    &schema_part_model,     &schema_part_training, &schema_part_inference, &part_run,
+    &part_core,     &schema_part_hardware, &schema_part_topology, &schema_part_power, &schema_part_cooling,
+    &schema_part_workload, &schema_part_dp,
+    &schema_part_model,     &schema_part_training, &schema_part_inference, &schema_part_collbench,
+    &schema_part_resilience, &schema_part_failures, &schema_part_storage, &part_run,
 };
 #define NPARTS (sizeof PARTS / sizeof PARTS[0])
 
@@ -255,9 +258,10 @@ static int resolve_presets(ynode *map, const char *path, const char *scenario_pa
 
 /* ---- --set overrides ---- */
 
-static int apply_set(ynode *root, const char *arg, int index, diag_t *err)
+/* ARG ("a.b=value") into ROOT; errors are positioned LABEL:INDEX:COL. */
+static int apply_set_as(ynode *root, const char *arg, const char *label, int index, diag_t *err)
 {
-    const char *file = yt_intern("--set");
+    const char *file = yt_intern(label);
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg)
         return diag_fail_at(err, file, index, 1, "expected KEY=VALUE (e.g. topology.planes=8), got '%s'", arg);
@@ -298,6 +302,33 @@ static int apply_set(ynode *root, const char *arg, int index, diag_t *err)
         tok = next;
     }
     return diag_fail_at(err, file, index, 1, "empty key path in '%s'", arg);
+}
+
+static int apply_set(ynode *root, const char *arg, int index, diag_t *err)
+{
+    return apply_set_as(root, arg, "--set", index, err);
+}
+
+/* Discards SECTION of ROOT (the file's or a preset's) and rebuilds it from OWN, then from the
+ * --set overrides under SECTION (already applied once before presets; applied again here). */
+static int replace_section(ynode *root, const char *section, const scenario_override *own, size_t nown,
+                           const char *const *sets, size_t nsets, const char *path, diag_t *err)
+{
+    long i = yt_index(root, section);
+    int line = i >= 0 ? root->key_line[i] : 1, col = i >= 0 ? root->key_col[i] : 1;
+    ynode *fresh = yt_map_new(i >= 0 ? root->key_file[i] : root->file, line, col);
+    if (!fresh || yt_map_put(root, section, fresh, line, col)) {
+        yt_free(fresh);
+        return diag_fail(err, "out of memory");
+    }
+    for (size_t k = 0; k < nown; k++)
+        if (apply_set_as(root, own[k].text, own[k].label, 1, err))
+            return -1;
+    size_t len = strlen(section);
+    for (size_t k = 0; k < nsets; k++)
+        if (!strncmp(sets[k], section, len) && sets[k][len] == '.' && apply_set(root, sets[k], (int)k + 1, err))
+            return -1;
+    return resolve_presets(root, "", path, 0, err);
 }
 
 /* ---- resolved dump ---- */
@@ -347,7 +378,8 @@ static char *resolved_yaml(const scenario_t *sc)
     return buf;
 }
 
-int scenario_load(const char *path, const char *const *sets, size_t nsets, scenario_t *out, diag_t *err)
+static int load(const char *path, const char *section, const scenario_override *own, size_t nown,
+                const char *const *sets, size_t nsets, scenario_t *out, diag_t *err)
 {
     memset(out, 0, sizeof *out);
     const fset *fs = all_fields();
@@ -387,6 +419,8 @@ int scenario_load(const char *path, const char *const *sets, size_t nsets, scena
             goto fail;
     if (resolve_presets(root, "", path, 0, err))
         goto fail;
+    if (section && replace_section(root, section, own, nown, sets, nsets, path, err))
+        goto fail;
     if (fset_walk(fs, root, "", "", found, err))
         goto fail;
     if (fset_bind(fs, out, root, found, "", (struct schema_pos *)out->pos, err))
@@ -409,6 +443,17 @@ fail:
     free(found);
     scenario_free(out);
     return -1;
+}
+
+int scenario_load(const char *path, const char *const *sets, size_t nsets, scenario_t *out, diag_t *err)
+{
+    return load(path, NULL, NULL, 0, sets, nsets, out, err);
+}
+
+int scenario_load_replacing(const char *path, const char *section, const scenario_override *own, size_t nown,
+                            const char *const *sets, size_t nsets, scenario_t *out, diag_t *err)
+{
+    return load(path, section, own, nown, sets, nsets, out, err);
 }
 
 void scenario_free(scenario_t *sc)

@@ -13,9 +13,15 @@
 
 #include "coll/coll.h"
 #include "diag.h"
+#include "failure/failure_spec.h"
 #include "hw/hw.h"
+#include "power/power_spec.h"
+#include "resilience/resilience_spec.h"
 #include "schema.h"
+#include "storage/storage_spec.h"
+#include "thermal/cooling_spec.h"
 #include "topology_spec.h"
+#include "workload/collbench_spec.h"
 #include "workload/inference_spec.h"
 #include "workload/llm_spec.h"
 #include "workload/training_spec.h"
@@ -23,7 +29,7 @@
 #define SCENARIO_SCHEMA_VERSION 1
 
 typedef enum fidelity { FID_FLOW, FID_ANALYTIC } fidelity;
-typedef enum wl_kind { WL_DP_ALLREDUCE, WL_TRAINING, WL_INFERENCE } wl_kind;
+typedef enum wl_kind { WL_DP_ALLREDUCE, WL_TRAINING, WL_INFERENCE, WL_COLLBENCH } wl_kind;
 
 typedef struct scenario_pos scenario_pos; /* private: where each key was written */
 
@@ -45,6 +51,11 @@ typedef struct scenario {
 
     hw_accel accel;
     topo_spec topo;
+    power_spec power;     /* power.* (models/power/power_schema.c) */
+    cooling_spec cooling; /* cooling.* (models/thermal/cooling_schema.c) */
+    resilience_spec resilience; /* resilience.* (models/resilience/resilience_schema.c) */
+    failure_spec failures;      /* failures.* (models/failure/failure_schema.c) */
+    storage_spec storage;       /* storage.* (models/storage/storage_schema.c) */
 
     struct {
         wl_kind kind;
@@ -52,6 +63,7 @@ typedef struct scenario {
         llm_spec model;           /* workload.kind = training or inference */
         training_spec training;   /* workload.kind = training */
         inference_spec inference; /* workload.kind = inference */
+        collbench_spec bench;     /* workload.kind = collbench (oastwin bench) */
     } wl;
 
     struct {
@@ -74,6 +86,20 @@ typedef struct scenario {
  * On error returns -1 with "FILE:LINE:COL: error: ..." in ERR ("--set:I:COL" for overrides). */
 int scenario_load(const char *path, const char *const *sets, size_t nsets, scenario_t *out, diag_t *err);
 void scenario_free(scenario_t *sc);
+
+/* An override supplied by a command rather than by --set: TEXT is "a.b.c=value"; errors in it
+ * are positioned LABEL:1:COL (LABEL names the command-line option it came from, e.g. "--ops"). */
+typedef struct scenario_override {
+    const char *label;
+    const char *text;
+} scenario_override;
+
+/* scenario_load for a command that supplies a whole top-level SECTION itself (`oastwin bench`
+ * supplies `workload`): once presets are resolved, the section written in the file or brought
+ * by a preset is discarded, neither read nor required, and rebuilt from OWN[0..NOWN) and then
+ * from the --set overrides under SECTION (which win); other overrides apply as usual. */
+int scenario_load_replacing(const char *path, const char *section, const scenario_override *own, size_t nown,
+                            const char *const *sets, size_t nsets, scenario_t *out, diag_t *err);
 
 /* A semantic error about key PATH ("topology.planes") at the position where it was written
  * (or where its default applies). Returns -1. */

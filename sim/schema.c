@@ -160,6 +160,9 @@ bool fset_condition(const fset *s, const void *base, const field *f, char *why, 
     const field *o = fset_find(s, other);
     if (!o || o->kind != F_ENUM)
         return true;
+    /* A condition on a key that is itself inactive is false (conditions chain). */
+    if (o != f && !fset_condition(s, base, o, why, n))
+        return false;
     const char *cur = o->names[*(const int *)((const char *)base + o->off)];
     snprintf(why, n, "%s is %s", other, eq + 1);
     const char *alts = eq + 1;
@@ -186,15 +189,8 @@ int fset_bind(const fset *s, void *base, const ynode *root, const ynode **found,
         join(show, sizeof show, shown_prefix, f->path);
         char why[192];
         if (!fset_condition(s, base, f, why, sizeof why)) {
-            if (n) {
-                char need[192];
-                snprintf(need, sizeof need, "%s", f->when);
-                char *eq = strchr(need, '=');
-                if (eq)
-                    *eq = '\0';
-                return diag_fail_at(err, n->file, n->line, n->col, "'%s' applies only when %s is %s", show, need,
-                                    eq ? eq + 1 : "?");
-            }
+            if (n) /* WHY names the condition that failed, the outermost of a chain included */
+                return diag_fail_at(err, n->file, n->line, n->col, "'%s' applies only when %s", show, why);
             continue;
         }
         if (f->kind == F_CUSTOM) {
@@ -230,6 +226,15 @@ int schema_bind_scalar(void *base, const field *f, const char *show, const char 
                        int col, diag_t *err)
 {
     char *dst = (char *)base + f->off;
+    /* Messages quote at most 60 bytes of the value (cut at a UTF-8 character boundary). */
+    char shown[72];
+    size_t cut = strlen(text);
+    if (cut > 60) {
+        cut = 60;
+        while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+            cut--;
+    }
+    snprintf(shown, sizeof shown, "%.*s%s", (int)cut, text, text[cut] ? "..." : "");
     switch (f->kind) {
     case F_CUSTOM:
         return 0;
@@ -250,7 +255,7 @@ int schema_bind_scalar(void *base, const field *f, const char *show, const char 
             *(bool *)dst = false;
             return 0;
         }
-        return diag_fail_at(err, file, line, col, "'%s' must be true or false, not '%s'", show, text);
+        return diag_fail_at(err, file, line, col, "'%s' must be true or false, not '%s'", show, shown);
     case F_ENUM: {
         size_t nnames = 0;
         char list[512] = "";
@@ -265,8 +270,8 @@ int schema_bind_scalar(void *base, const field *f, const char *show, const char 
         const char *best = str_closest(text, (const char *const *)f->names, nnames);
         if (best)
             return diag_fail_at(err, file, line, col, "'%s' must be one of %s, not '%s' (did you mean '%s'?)", show,
-                                list, text, best);
-        return diag_fail_at(err, file, line, col, "'%s' must be one of %s, not '%s'", show, list, text);
+                                list, shown, best);
+        return diag_fail_at(err, file, line, col, "'%s' must be one of %s, not '%s'", show, list, shown);
     }
     case F_INT: {
         errno = 0;
@@ -275,8 +280,11 @@ int schema_bind_scalar(void *base, const field *f, const char *show, const char 
         while (isspace((unsigned char)*s))
             s++;
         long long v = strtoll(s, &end, 10);
-        if (end == s || *end != '\0' || errno == ERANGE)
-            return diag_fail_at(err, file, line, col, "'%s' must be an integer, not '%s'", show, text);
+        if (end == s || *end != '\0')
+            return diag_fail_at(err, file, line, col, "'%s' must be an integer, not '%s'", show, shown);
+        if (errno == ERANGE)
+            return diag_fail_at(err, file, line, col, "'%s' must be between %.0f and %.0f, not '%s'", show, f->lo,
+                                f->hi, shown);
         if ((double)v < f->lo || (double)v > f->hi) {
             if (f->lo == f->hi)
                 return diag_fail_at(err, file, line, col, "'%s' must be %.0f, not %lld", show, f->lo, v);
@@ -294,16 +302,16 @@ int schema_bind_scalar(void *base, const field *f, const char *show, const char 
         if (f->lo_open ? !(v > f->lo) : !(v >= f->lo)) {
             if (f->lo == 0)
                 return diag_fail_at(err, file, line, col, "'%s' must be %s, not '%s'", show,
-                                    f->lo_open ? "positive" : "zero or positive", text);
+                                    f->lo_open ? "positive" : "zero or positive", shown);
             char lo[64];
             units_format(f->lo, f->dim, lo, sizeof lo);
             return diag_fail_at(err, file, line, col, "'%s' must be %s %s, not '%s'", show,
-                                f->lo_open ? "above" : "at least", lo, text);
+                                f->lo_open ? "above" : "at least", lo, shown);
         }
         if (v > f->hi) {
             char hi[64];
             units_format(f->hi, f->dim, hi, sizeof hi);
-            return diag_fail_at(err, file, line, col, "'%s' must be at most %s, not '%s'", show, hi, text);
+            return diag_fail_at(err, file, line, col, "'%s' must be at most %s, not '%s'", show, hi, shown);
         }
         *(double *)dst = v;
         return 0;

@@ -44,7 +44,7 @@
  *                    L/h l/h; gpm (US gal/min, 3.785411784e-3 m^3/60 s)
  *   thermal resist.  K/W C/W degC/W °C/W                                K/W
  *   heat capacity    J/K (K BIG: kJ/K MJ/K)                             J/K
- *   frequency        Hz (K BIG: kHz MHz GHz)                            Hz
+ *   frequency        Hz (K BIG: kHz MHz GHz), /s, req/s, /min, req/min      Hz
  *   energy per bit   J/bit J/b (SMALL: pJ/bit pJ/b fJ/bit)              J/bit
  *
  * Between the number and the unit: nothing or exactly one separator (an ASCII space, U+00A0 or
@@ -178,6 +178,10 @@ static const unit_spelling unit_spellings[] = {
     {"J/K", DIM_HEAT_CAP, PFX_UP, 1.0, 1.0, 0.0},
 
     {"Hz", DIM_FREQUENCY, PFX_UP, 1.0, 1.0, 0.0},
+    {"/s", DIM_FREQUENCY, 0, 1.0, 1.0, 0.0},   /* events per second: "12 /s" */
+    {"req/s", DIM_FREQUENCY, 0, 1.0, 1.0, 0.0}, /* request rates */
+    {"/min", DIM_FREQUENCY, 0, 1.0, 60.0, 0.0},
+    {"req/min", DIM_FREQUENCY, 0, 1.0, 60.0, 0.0},
 
     {"J/bit", DIM_ENERGY_PER_BIT, PFX_SMALL, 1.0, 1.0, 0.0},
     {"J/b", DIM_ENERGY_PER_BIT, PFX_SMALL, 1.0, 1.0, 0.0},

@@ -23,6 +23,8 @@ typedef struct builder {
     size_t nodes;
     anchor *anchors;
     size_t nanchors, capanchors;
+    const char *text; /* the input, for the character at an error */
+    size_t len;
 } builder;
 
 const char *yt_intern(const char *name)
@@ -243,11 +245,18 @@ static int parser_error(builder *b)
     if (p->error == YAML_MEMORY_ERROR)
         return diag_fail_at(b->err, b->file, 1, 1, "out of memory while parsing YAML");
     char extra[160] = "";
-    if (strstr(problem, "tab"))
+    if (strstr(problem, "tab") || (m.index < b->len && b->text[m.index] == '\t'))
         snprintf(extra, sizeof extra, " (YAML forbids tabs for indentation; use spaces)");
+    else if (strstr(problem, "could not find expected ':'") && p->context && strstr(p->context, "simple key"))
+        snprintf(extra, sizeof extra, " (a key must fit on one line and be at most 1024 characters)");
+    /* A construct left open far above the error (an unterminated quote): say where it began. */
+    char began[64] = "";
+    if (p->context && p->context_mark.line != m.line)
+        snprintf(began, sizeof began, " at line %d, column %d,", (int)p->context_mark.line + 1,
+                 (int)p->context_mark.column + 1);
     if (p->context)
-        return diag_fail_at(b->err, b->file, (int)m.line + 1, (int)m.column + 1, "invalid YAML: %s %s%s",
-                            p->context, problem, extra);
+        return diag_fail_at(b->err, b->file, (int)m.line + 1, (int)m.column + 1, "invalid YAML: %s%s %s%s",
+                            p->context, began, problem, extra);
     return diag_fail_at(b->err, b->file, (int)m.line + 1, (int)m.column + 1, "invalid YAML: %s%s", problem,
                         extra);
 }
@@ -303,7 +312,8 @@ static ynode *parse_alias(builder *b, yaml_event_t *ev)
         c->col = (int)ev->start_mark.column + 1;
         return c;
     }
-    fail_mark(b, ev->start_mark, "unknown alias '*%s'", name);
+    diag_fail_at(b->err, b->file, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
+                 "unknown alias '*%s': no node anchored '&%s' ends before it", name, name);
     return NULL;
 }
 
@@ -430,13 +440,16 @@ static ynode *parse_node(builder *b, yaml_event_t *ev, int depth)
 
 ynode *yt_load_string(const char *text, size_t len, const char *name, diag_t *err)
 {
-    builder b = {.file = yt_intern(name), .err = err};
+    builder b = {.file = yt_intern(name), .err = err, .text = text, .len = len};
     ynode *root = NULL;
     if (!yaml_parser_initialize(&b.parser)) {
         diag_fail(err, "out of memory");
         return NULL;
     }
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
+    /* UTF-8 only: libyaml would otherwise decode a UTF-16 file (after its byte-order mark), whose
+     * NUL bytes then cut the verbatim source stored in the trace. */
+    yaml_parser_set_encoding(&b.parser, YAML_UTF8_ENCODING);
     yaml_event_t ev;
     /* STREAM-START, then DOCUMENT-START or STREAM-END for an empty file. */
     if (next_event(&b, &ev))

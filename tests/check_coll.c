@@ -689,7 +689,7 @@ END_TEST
 
 START_TEST(test_auto_rule_picks_like_nccl)
 {
-    coll_params flat = {0, 0, 0}, nodes = {0, 8, 0};
+    coll_params flat = {.root = 0}, nodes = {.local = 8};
     ck_assert_int_eq(coll_choose(COLL_ALLREDUCE, 64, 1 * MIB, &flat), COLL_ALG_DBTREE); /* 16 KiB/rank */
     ck_assert_int_eq(coll_choose(COLL_ALLREDUCE, 64, 1 * GIB, &flat), COLL_ALG_RING);
     ck_assert_int_eq(coll_choose(COLL_ALLREDUCE, 64, 1 * GIB, &nodes), COLL_ALG_HIER);
@@ -723,16 +723,16 @@ START_TEST(test_bad_requests_fail_with_a_message)
         coll_params prm;
         const char *msg;
     } cases[] = {
-        {COLL_ALLTOALL, COLL_ALG_RING, 8, MIB, {0, 0, 0}, "alltoall: algorithm 'ring' cannot do this operation"},
-        {COLL_ALLGATHER, COLL_ALG_DBTREE, 8, MIB, {0, 0, 0}, "allgather: algorithm 'dbtree' cannot do this operation"},
-        {COLL_BROADCAST, COLL_ALG_RHD, 8, MIB, {0, 0, 0}, "broadcast: algorithm 'rhd' cannot do this operation"},
-        {COLL_ALLREDUCE, COLL_ALG_HIER, 12, MIB, {0, 5, 0},
+        {COLL_ALLTOALL, COLL_ALG_RING, 8, MIB, {.root = 0}, "alltoall: algorithm 'ring' cannot do this operation"},
+        {COLL_ALLGATHER, COLL_ALG_DBTREE, 8, MIB, {.root = 0}, "allgather: algorithm 'dbtree' cannot do this operation"},
+        {COLL_BROADCAST, COLL_ALG_RHD, 8, MIB, {.root = 0}, "broadcast: algorithm 'rhd' cannot do this operation"},
+        {COLL_ALLREDUCE, COLL_ALG_HIER, 12, MIB, {.local = 5},
          "allreduce: algorithm 'hier' needs a local group size dividing 12 (got 5)"},
-        {COLL_ALLREDUCE, COLL_ALG_HIER, 12, MIB, {0, 0, 0},
+        {COLL_ALLREDUCE, COLL_ALG_HIER, 12, MIB, {.root = 0},
          "allreduce: algorithm 'hier' needs a local group size dividing 12 (got 0)"},
-        {COLL_BROADCAST, COLL_ALG_RING, 4, MIB, {4, 0, 0}, "broadcast: root 4 is not a rank of a group of 4"},
-        {COLL_ALLREDUCE, COLL_ALG_RING, 0, MIB, {0, 0, 0}, "allreduce: group size 0 must be at least 1"},
-        {COLL_ALLREDUCE, COLL_ALG_RING, 4, -1.0, {0, 0, 0}, "allreduce: message size -1 bytes must be finite and >= 0"},
+        {COLL_BROADCAST, COLL_ALG_RING, 4, MIB, {.root = 4}, "broadcast: root 4 is not a rank of a group of 4"},
+        {COLL_ALLREDUCE, COLL_ALG_RING, 0, MIB, {.root = 0}, "allreduce: group size 0 must be at least 1"},
+        {COLL_ALLREDUCE, COLL_ALG_RING, 4, -1.0, {.root = 0}, "allreduce: message size -1 bytes must be finite and >= 0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         coll_sched s;
@@ -743,6 +743,346 @@ START_TEST(test_bad_requests_fail_with_a_message)
         ck_assert_ptr_null(s.steps);
         coll_sched_free(&s);
     }
+}
+END_TEST
+
+/* ---- closed forms in the library, multi-plane striping ---- */
+
+/* The star of ALPHA/BW as the library's alpha-beta network (hier: the star's two latencies). */
+static coll_ab ab_of(const star *st)
+{
+    coll_ab net = {st->lat_intra_s, BW, st->lat_inter_s, BW};
+    return net;
+}
+
+START_TEST(test_library_closed_forms_match_priced_schedules)
+{
+    static const int32_t ps[] = {2, 3, 5, 8, 12, 64, 96};
+    for (size_t c = 0; c < NCOMBOS; c++)
+        for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+            for (size_t m = 0; m < NMSGS; m++) {
+                int32_t p = ps[i];
+                coll_params prm = params_for(combos[c].op, p);
+                star st = {ALPHA, ALPHA, 0};
+                if (combos[c].alg == COLL_ALG_HIER)
+                    st = (star){200e-9, 1.5e-6, prm.local};
+                coll_ab net = ab_of(&st);
+                coll_sched s;
+                build_ok(combos[c].op, combos[c].alg, p, msg_sizes[m], &prm, &s);
+                double lib = coll_closed_form_time(s.op, combos[c].alg, p, msg_sizes[m], &prm, &net);
+                expect_close(lib, star_time(&s, &st), 1e-9, "library closed form vs priced schedule", &s);
+                expect_close(lib, closed_form(s.op, s.alg, p, msg_sizes[m], &prm, &st), 1e-9,
+                             "library closed form vs the suite's", &s);
+                coll_sched_free(&s);
+            }
+}
+END_TEST
+
+/* Bases multiplane is checked with, per operation. */
+static const combo plane_combos[] = {
+    {COLL_ALLREDUCE, COLL_ALG_RING},     {COLL_ALLREDUCE, COLL_ALG_DBTREE},  {COLL_ALLREDUCE, COLL_ALG_RHD},
+    {COLL_ALLREDUCE, COLL_ALG_HIER},     {COLL_ALLGATHER, COLL_ALG_RING},    {COLL_ALLGATHER, COLL_ALG_RHD},
+    {COLL_REDUCESCATTER, COLL_ALG_RING}, {COLL_REDUCESCATTER, COLL_ALG_HIER}, {COLL_ALLTOALL, COLL_ALG_PAIRWISE},
+    {COLL_ALLTOALL, COLL_ALG_DIRECT},    {COLL_BROADCAST, COLL_ALG_RING},    {COLL_BROADCAST, COLL_ALG_DBTREE},
+    {COLL_P2P, COLL_ALG_DIRECT},
+};
+#define NPLANE_COMBOS (sizeof plane_combos / sizeof plane_combos[0])
+
+/* The base's closed form for the whole message with the pipeline chunks of one plane's share:
+ * P sub-collectives of n/P on 1/P of the bandwidth take the latency terms of one and the
+ * bandwidth terms of the whole message, cut into the chunks one plane's pipeline uses. */
+static double multiplane_expected(coll_op op, coll_alg base, int32_t p, double n, uint32_t planes,
+                                  const coll_params *prm, const star *st)
+{
+    coll_params fixed = *prm;
+    double share = n / planes;
+    if (base == COLL_ALG_DBTREE)
+        fixed.chunks = coll_chunks(NULL, share / 2);
+    else if (base == COLL_ALG_RING && op == COLL_BROADCAST)
+        fixed.chunks = coll_chunks(NULL, share);
+    return closed_form(op, base, p, n, &fixed, st);
+}
+
+/* A star whose ranks have PLANES separate plane ports: plane k of rank r has up link
+ * 2(rP+k) and down link 2(rP+k)+1, each of bandwidth BW/PLANES. An unstriped transfer is pinned
+ * to plane src mod PLANES (one connection, one plane). */
+typedef struct plane_star {
+    star base;
+    int32_t planes;
+} plane_star;
+
+static int plane_route(void *ctx, int32_t src, int32_t dst, int32_t plane, double *lat_s, uint32_t *links,
+                       size_t cap)
+{
+    const plane_star *ps = ctx;
+    if (cap < 2 || plane >= ps->planes)
+        return -1;
+    int32_t k = plane >= 0 ? plane : src % ps->planes;
+    bool same = ps->base.local <= 0 || src / ps->base.local == dst / ps->base.local;
+    *lat_s = same ? ps->base.lat_intra_s : ps->base.lat_inter_s;
+    links[0] = 2u * (uint32_t)(src * ps->planes + k);
+    links[1] = 2u * (uint32_t)(dst * ps->planes + k) + 1u;
+    return 2;
+}
+
+static double plane_star_time(const coll_sched *s, const plane_star *ps)
+{
+    size_t nl = 2 * (size_t)s->p * (size_t)ps->planes;
+    double *bw = malloc(nl * sizeof *bw);
+    ck_assert_ptr_nonnull(bw);
+    for (size_t i = 0; i < nl; i++)
+        bw[i] = BW / ps->planes;
+    double t = coll_analytic_time_planes(s, plane_route, (void *)ps, bw, nl);
+    free(bw);
+    return t;
+}
+
+static coll_params plane_params(coll_op op, int32_t p, uint32_t planes, coll_alg base)
+{
+    coll_params prm = params_for(op, p);
+    prm.planes = planes;
+    prm.plane_alg = base;
+    return prm;
+}
+
+START_TEST(test_multiplane_closed_form_on_bundled_and_separate_planes)
+{
+    static const int32_t ps[] = {2, 5, 8, 12, 64};
+    static const uint32_t planes[] = {1, 2, 4, 7};
+    for (size_t c = 0; c < NPLANE_COMBOS; c++)
+        for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+            for (size_t j = 0; j < sizeof planes / sizeof planes[0]; j++)
+                for (size_t m = 0; m < NMSGS; m++) {
+                    int32_t p = ps[i];
+                    uint32_t P = planes[j];
+                    double n = msg_sizes[m];
+                    coll_params prm = plane_params(plane_combos[c].op, p, P, plane_combos[c].alg);
+                    star st = {ALPHA, ALPHA, 0};
+                    if (plane_combos[c].alg == COLL_ALG_HIER)
+                        st = (star){200e-9, 1.5e-6, prm.local};
+                    coll_sched s;
+                    build_ok(plane_combos[c].op, COLL_ALG_MULTIPLANE, p, n, &prm, &s);
+                    ck_assert_int_eq(s.alg, COLL_ALG_MULTIPLANE);
+                    ck_assert_int_eq(s.base, plane_combos[c].alg);
+                    ck_assert_uint_eq(s.stripes, P);
+                    double want = multiplane_expected(s.op, s.base, p, n, P, &prm, &st);
+                    /* bundled planes: one port of B per rank, a transfer uses every plane */
+                    expect_close(star_time(&s, &st), want, 1e-9, "multiplane on bundled planes", &s);
+                    /* separate planes of B/P each: the P stripes together get B */
+                    plane_star pst = {st, (int32_t)P};
+                    expect_close(plane_star_time(&s, &pst), want, 1e-9, "multiplane on separate planes", &s);
+                    coll_ab net = ab_of(&st);
+                    expect_close(coll_closed_form_time(s.op, COLL_ALG_MULTIPLANE, p, n, &prm, &net), want, 1e-9,
+                                 "library closed form of multiplane", &s);
+                    coll_sched_free(&s);
+                }
+}
+END_TEST
+
+START_TEST(test_unstriped_algorithm_gets_one_plane_of_separate_planes)
+{
+    /* ring and pairwise: every rank sends one and receives one transfer per step, so pinned to
+     * one plane of B/P they take their closed form with B/P; multiplane gets B back. */
+    static const combo cs[] = {{COLL_ALLREDUCE, COLL_ALG_RING}, {COLL_ALLGATHER, COLL_ALG_RING},
+                               {COLL_ALLTOALL, COLL_ALG_PAIRWISE}};
+    for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++)
+        for (int32_t p = 2; p <= 16; p += 7)
+            for (int32_t P = 1; P <= 8; P *= 2) {
+                star st = {ALPHA, ALPHA, 0};
+                plane_star pst = {st, P};
+                coll_sched s;
+                build_ok(cs[c].op, cs[c].alg, p, GIB, NULL, &s);
+                double one_plane = (closed_form(cs[c].op, cs[c].alg, p, GIB, NULL, &st) -
+                                    closed_form(cs[c].op, cs[c].alg, p, 0.0, NULL, &st)) *
+                                       P +
+                                   closed_form(cs[c].op, cs[c].alg, p, 0.0, NULL, &st);
+                expect_close(plane_star_time(&s, &pst), one_plane, 1e-9, "unstriped on one plane", &s);
+                coll_sched_free(&s);
+                coll_params prm = plane_params(cs[c].op, p, (uint32_t)P, cs[c].alg);
+                build_ok(cs[c].op, COLL_ALG_MULTIPLANE, p, GIB, &prm, &s);
+                expect_close(plane_star_time(&s, &pst), closed_form(cs[c].op, cs[c].alg, p, GIB, NULL, &st), 1e-9,
+                             "multiplane on every plane", &s);
+                if (P > 1)
+                    CHECK(plane_star_time(&s, &pst) < one_plane, "p=%d P=%d: striping is not faster", (int)p, (int)P);
+                coll_sched_free(&s);
+            }
+}
+END_TEST
+
+START_TEST(test_multiplane_moves_the_base_bytes_and_is_well_formed)
+{
+    for (size_t c = 0; c < NPLANE_COMBOS; c++)
+        for (size_t i = 0; i < NSIZES; i++) {
+            int32_t p = group_sizes[i];
+            if (plane_combos[c].op == COLL_P2P && p < 2)
+                continue;
+            coll_params base_prm = params_for(plane_combos[c].op, p);
+            coll_params prm = plane_params(plane_combos[c].op, p, 4, plane_combos[c].alg);
+            coll_sched s, b;
+            build_ok(plane_combos[c].op, COLL_ALG_MULTIPLANE, p, 3.0 * MIB, &prm, &s);
+            build_ok(plane_combos[c].op, plane_combos[c].alg, p, 3.0 * MIB, &base_prm, &b);
+            check_valid(&s);
+            if (s.op == COLL_BROADCAST)
+                check_broadcast_causal(&s, prm.root);
+            for (int32_t r = 0; r < p; r++)
+                expect_close(coll_sched_bytes_sent(&s, r), coll_sched_bytes_sent(&b, r), 1e-9,
+                             "multiplane sends what its base sends", &s);
+            coll_sched_free(&s);
+            coll_sched_free(&b);
+        }
+}
+END_TEST
+
+START_TEST(test_auto_picks_multiplane_for_large_shares_on_planes)
+{
+    coll_params planes = {.root = 0, .local = 0, .chunks = 0, .planes = 4, .plane_alg = COLL_ALG_AUTO};
+    static const struct {
+        coll_op op;
+        int32_t p;
+        double bytes;
+        coll_alg want;
+    } cases[] = {
+        {COLL_ALLREDUCE, 8, 1 * GIB, COLL_ALG_MULTIPLANE},  /* 32 MiB per plane per rank */
+        {COLL_ALLREDUCE, 8, 1 * MIB, COLL_ALG_RING},        /* 32 KiB per plane per rank: as without planes */
+        {COLL_ALLREDUCE, 8, 2 * MIB, COLL_ALG_MULTIPLANE},  /* exactly 64 KiB */
+        {COLL_ALLGATHER, 64, 1 * MIB, COLL_ALG_RHD},
+        {COLL_ALLTOALL, 8, 1 * GIB, COLL_ALG_MULTIPLANE},
+        {COLL_P2P, 2, 256 * KIB, COLL_ALG_MULTIPLANE},      /* p2p: n/planes = 64 KiB */
+        {COLL_P2P, 2, 128 * KIB, COLL_ALG_DIRECT},
+        {COLL_BROADCAST, 8, 1 * KIB, COLL_ALG_DBTREE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(coll_choose(cases[i].op, cases[i].p, cases[i].bytes, &planes) == cases[i].want,
+                      "case %zu: %s p=%d n=%g chose %s, want %s", i, coll_op_name(cases[i].op), (int)cases[i].p,
+                      cases[i].bytes, coll_alg_name(coll_choose(cases[i].op, cases[i].p, cases[i].bytes, &planes)),
+                      coll_alg_name(cases[i].want));
+    coll_params one = planes;
+    one.planes = 1;
+    ck_assert_int_eq(coll_choose(COLL_ALLREDUCE, 8, 1 * GIB, &one), COLL_ALG_RING);
+    coll_sched s;
+    build_ok(COLL_ALLREDUCE, COLL_ALG_AUTO, 8, 1 * GIB, &planes, &s);
+    ck_assert_int_eq(s.alg, COLL_ALG_MULTIPLANE);
+    ck_assert_int_eq(s.base, COLL_ALG_RING); /* the base is chosen for the 256 MiB share */
+    ck_assert_uint_eq(s.stripes, 4);
+    coll_sched_free(&s);
+    build_ok(COLL_ALLREDUCE, COLL_ALG_RING, 8, 1 * GIB, &planes, &s); /* explicit algorithms stay */
+    ck_assert_int_eq(s.alg, COLL_ALG_RING);
+    ck_assert_int_eq(s.base, COLL_ALG_RING);
+    ck_assert_uint_eq(s.stripes, 1);
+    coll_sched_free(&s);
+}
+END_TEST
+
+START_TEST(test_multiplane_bad_requests_fail_with_a_message)
+{
+    static const struct {
+        coll_op op;
+        uint32_t planes;
+        coll_alg base;
+        const char *msg;
+    } cases[] = {
+        {COLL_ALLREDUCE, 0, COLL_ALG_RING, "allreduce: algorithm 'multiplane' needs a number of planes >= 1 (got 0)"},
+        {COLL_ALLREDUCE, 4, COLL_ALG_MULTIPLANE,
+         "allreduce: algorithm 'multiplane' cannot stripe itself; give it a base algorithm"},
+        {COLL_ALLTOALL, 4, COLL_ALG_RING, "alltoall: algorithm 'ring' cannot do this operation"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        coll_params prm = {.planes = cases[i].planes, .plane_alg = cases[i].base};
+        coll_sched s;
+        diag_t err = {{0}};
+        ck_assert_int_eq(coll_build(cases[i].op, COLL_ALG_MULTIPLANE, 8, MIB, &prm, &s, &err), -1);
+        ck_assert_str_eq(err.msg, cases[i].msg);
+        ck_assert_ptr_null(s.xfers);
+        coll_ab net = {ALPHA, BW, 0, 0};
+        ck_assert_double_eq(coll_closed_form_time(cases[i].op, COLL_ALG_MULTIPLANE, 8, MIB, &prm, &net), -1.0);
+    }
+    diag_t err = {{0}};
+    coll_sched s;
+    ck_assert_int_eq(coll_build(COLL_ALLREDUCE, COLL_ALG_MULTIPLANE, 8, MIB, NULL, &s, &err), -1);
+}
+END_TEST
+
+START_TEST(test_supported_pairs_and_refused_closed_forms_agree)
+{
+    coll_ab net = {ALPHA, BW, 0, 0};
+    for (int op = 0; op < COLL_OP__COUNT; op++)
+        for (int a = 0; a < COLL_ALG__COUNT; a++) {
+            coll_params prm = {.root = 0, .local = 4, .chunks = 0, .planes = 2, .plane_alg = COLL_ALG_AUTO};
+            coll_sched s;
+            diag_t err = {{0}};
+            int built = coll_build((coll_op)op, (coll_alg)a, 8, MIB, &prm, &s, &err) == 0;
+            CHECK(built == coll_alg_supports((coll_op)op, (coll_alg)a), "%s/%s: built %d but supports says %d",
+                  coll_op_name((coll_op)op), coll_alg_name((coll_alg)a), built,
+                  coll_alg_supports((coll_op)op, (coll_alg)a));
+            double t = coll_closed_form_time((coll_op)op, (coll_alg)a, 8, MIB, &prm, &net);
+            CHECK(built ? t > 0.0 : t == -1.0, "%s/%s: built %d, closed form %g", coll_op_name((coll_op)op),
+                  coll_alg_name((coll_alg)a), built, t);
+            if (built)
+                coll_sched_free(&s);
+        }
+    ck_assert_double_eq(coll_closed_form_time(COLL_ALLREDUCE, COLL_ALG_RING, 8, MIB, NULL, &(coll_ab){ALPHA, 0, 0, 0}),
+                        -1.0);
+    ck_assert_double_eq(coll_closed_form_time(COLL_ALLREDUCE, COLL_ALG_HIER, 8, MIB, NULL, &net), -1.0);
+    ck_assert_double_eq(coll_closed_form_time(COLL_ALLREDUCE, COLL_ALG_RING, 1, MIB, NULL, &net), 0.0);
+}
+END_TEST
+
+START_TEST(test_tuned_auto_prices_nccl_like_candidates)
+{
+    /* one level: the star of the suite */
+    coll_tune one_level = {{ALPHA, BW, 0, 0}, {0, 0, 0, 0}};
+    coll_params flat = {.tune = &one_level};
+    /* two levels, groups of 8: fast inside (0.5 us, 400 GB/s), slow across (2 us, 50 GB/s); the
+     * whole-group figures are the worst of both */
+    coll_tune two = {{2e-6, 50e9, 0, 0}, {0.5e-6, 400e9, 2e-6, 50e9}};
+    coll_params lev = {.local = 8, .tune = &two};
+    static const struct {
+        coll_op op;
+        int32_t p;
+        double bytes;
+        int levels;
+        coll_alg want;
+    } cases[] = {
+        {COLL_ALLREDUCE, 8, 1 * KIB, 0, COLL_ALG_DBTREE},
+        {COLL_ALLREDUCE, 8, 1 * GIB, 0, COLL_ALG_RING},
+        {COLL_ALLREDUCE, 64, 1 * KIB, 1, COLL_ALG_DBTREE},
+        {COLL_ALLREDUCE, 512, 16 * MIB, 1, COLL_ALG_HIER}, /* the threshold rule says dbtree */
+        {COLL_ALLGATHER, 8, 1 * KIB, 0, COLL_ALG_RHD},
+        {COLL_ALLGATHER, 64, 1 * GIB, 1, COLL_ALG_HIER},
+        {COLL_ALLTOALL, 64, 1 * KIB, 1, COLL_ALG_HIER},
+        {COLL_ALLTOALL, 8, 1 * GIB, 0, COLL_ALG_PAIRWISE},
+        {COLL_BROADCAST, 64, 1 * KIB, 1, COLL_ALG_DBTREE},
+        {COLL_P2P, 2, 1 * GIB, 0, COLL_ALG_DIRECT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const coll_params *prm = cases[i].levels ? &lev : &flat;
+        coll_alg got = coll_choose(cases[i].op, cases[i].p, cases[i].bytes, prm);
+        CHECK(got == cases[i].want, "case %zu: %s p=%d n=%g chose %s, want %s", i, coll_op_name(cases[i].op),
+              (int)cases[i].p, cases[i].bytes, coll_alg_name(got), coll_alg_name(cases[i].want));
+        /* the choice is the fastest candidate by the closed forms it was priced with */
+        coll_params plain = *prm;
+        plain.tune = NULL;
+        const coll_tune *tn = prm->tune;
+        double t = coll_closed_form_time(cases[i].op, got, cases[i].p, cases[i].bytes, &plain,
+                                         got == COLL_ALG_HIER ? &tn->hier : &tn->flat);
+        static const coll_alg others[] = {COLL_ALG_RING, COLL_ALG_DBTREE, COLL_ALG_HIER};
+        for (size_t k = 0; k < 3 && cases[i].op == COLL_ALLREDUCE; k++) {
+            double o = coll_closed_form_time(cases[i].op, others[k], cases[i].p, cases[i].bytes, &plain,
+                                             others[k] == COLL_ALG_HIER ? &tn->hier : &tn->flat);
+            CHECK(o < 0 || t <= o, "case %zu: %s (%g s) is slower than %s (%g s)", i, coll_alg_name(got), t,
+                  coll_alg_name(others[k]), o);
+        }
+    }
+    /* the threshold rule is kept without figures */
+    coll_params none = {.local = 8};
+    ck_assert_int_eq(coll_choose(COLL_ALLREDUCE, 512, 16 * MIB, &none), COLL_ALG_DBTREE);
+    /* planes: multiplane's base is priced for its share on 1/planes of the bandwidth */
+    coll_params striped = {.local = 8, .tune = &two, .planes = 4};
+    coll_sched s;
+    build_ok(COLL_ALLREDUCE, COLL_ALG_AUTO, 64, 1 * GIB, &striped, &s);
+    ck_assert_int_eq(s.alg, COLL_ALG_MULTIPLANE);
+    ck_assert_int_eq(s.base, COLL_ALG_HIER);
+    coll_sched_free(&s);
 }
 END_TEST
 
@@ -767,6 +1107,15 @@ static Suite *coll_suite(void)
         {"other_algorithms_stay_small_at_16384_ranks", test_other_algorithms_stay_small_at_16384_ranks},
         {"auto_rule_picks_like_nccl", test_auto_rule_picks_like_nccl},
         {"bad_requests_fail_with_a_message", test_bad_requests_fail_with_a_message},
+        {"library_closed_forms_match_priced_schedules", test_library_closed_forms_match_priced_schedules},
+        {"multiplane_closed_form_on_bundled_and_separate_planes",
+         test_multiplane_closed_form_on_bundled_and_separate_planes},
+        {"unstriped_algorithm_gets_one_plane_of_separate_planes", test_unstriped_algorithm_gets_one_plane_of_separate_planes},
+        {"multiplane_moves_the_base_bytes_and_is_well_formed", test_multiplane_moves_the_base_bytes_and_is_well_formed},
+        {"auto_picks_multiplane_for_large_shares_on_planes", test_auto_picks_multiplane_for_large_shares_on_planes},
+        {"multiplane_bad_requests_fail_with_a_message", test_multiplane_bad_requests_fail_with_a_message},
+        {"supported_pairs_and_refused_closed_forms_agree", test_supported_pairs_and_refused_closed_forms_agree},
+        {"tuned_auto_prices_nccl_like_candidates", test_tuned_auto_prices_nccl_like_candidates},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

@@ -18,6 +18,10 @@ static const struct {
 } TARGETS[] = {
     {"units", fuzz_one_units},
     {"scenario", fuzz_one_scenario},
+    {"reqtrace_azure", fuzz_one_reqtrace_azure},
+    {"reqtrace_mooncake", fuzz_one_reqtrace_mooncake},
+    {"reqtrace_vidur", fuzz_one_reqtrace_vidur},
+    {"oplist", fuzz_one_oplist},
 };
 
 static int replay_dir(const char *dir, entry_fn fn)

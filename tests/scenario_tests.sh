@@ -59,6 +59,8 @@ run_ok set-overrides scenarios/tests/small.yaml -o "$tmp/d.h5" --set topology.ac
 if h5dump -d /summary/topology_accelerators "$tmp/d.h5" 2>/dev/null | grep -q '(0): 5'; then ok
 else ko "--set topology.accelerators=5 did not reach the trace"; fi
 if h5dump -a /seed "$tmp/d.h5" 2>/dev/null | grep -q '(0): 9'; then ok; else ko "--seed 9 did not reach the trace"; fi
+if "$OASTWIN" schema --markdown | cmp -s - docs/scenario-reference.md; then ok
+else ko "docs/scenario-reference.md is out of date: run 'make docs'"; fi
 if "$OASTWIN" validate scenarios/default.yaml | grep -q '72 accelerators'; then ok; else ko "validate does not describe the scenario"; fi
 
 # ---- 3. bad overrides and CLI errors ----
@@ -82,14 +84,38 @@ expect_err directory "tests/bad: error: is a directory, not a scenario file" run
 expect_err unknown-command "oastwin: error: unknown command 'frobnicate'" frobnicate
 [ -e "$tmp/x.h5" ] && ko "a failed run left $tmp/x.h5" || ok
 
-# ---- 4. an interrupted run leaves nothing at the output path ----
-"$OASTWIN" run scenarios/default.yaml -o "$tmp/int.h5" --quiet --set workload.iterations=100000 \
-  --set run.fidelity=flow >/dev/null 2>&1 &
+# ---- 4. interrupted runs: nothing at the output path, or a partial trace marked incomplete ----
+"$OASTWIN" run scenarios/tests/small.yaml -o "$tmp/int.h5" --quiet --set workload.iterations=10000000 \
+  --set run.sample_interval=1s >/dev/null 2>&1 &
 pid=$!
 sleep 1
 kill -INT "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
+rc=$?
+if [ "$rc" -ne 130 ]; then ko "SIGINT: exit $rc, want 130"; else ok; fi
 if ls "$tmp" | grep -q '^int\.h5'; then ko "SIGINT left a file at the output path"; else ok; fi
+"$OASTWIN" run scenarios/tests/small.yaml -o "$tmp/ck.h5" --quiet --checkpoint-trace \
+  --set workload.iterations=10000000 --set run.sample_interval=1s >/dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -TERM "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if h5dump -a /complete "$tmp/ck.h5" 2>/dev/null | grep -q '(0): 0'; then ok
+else ko "--checkpoint-trace: no partial trace marked complete = 0 after SIGTERM"; fi
+if h5dump -d /summary/stop_reason "$tmp/ck.h5" 2>/dev/null | grep -q 'interrupted'; then ok
+else ko "--checkpoint-trace: stop_reason does not say interrupted"; fi
+
+# ---- 5. sweeps (-j and mpirun), reports, HTML and the Python module: tests/sweep_tests.sh ----
+. tests/sweep_tests.sh
+
+# ---- 6. power, cooling and thermal throttling: tests/power_tests.sh ----
+. tests/power_tests.sh
+
+# ---- 7. oastwin bench (nccl-tests-like collective sweeps): tests/bench_tests.sh ----
+. tests/bench_tests.sh
+
+# ---- 8. LLM inference serving (traces, aggregated and disaggregated): tests/inference_tests.sh ----
+. tests/inference_tests.sh
 
 printf 'scenario tests: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

@@ -13,7 +13,7 @@ static const char *const op_names[COLL_OP__COUNT] = {
 };
 
 static const char *const alg_names[COLL_ALG__COUNT] = {
-    "auto", "ring", "dbtree", "rhd", "direct", "pairwise", "hier",
+    "auto", "ring", "dbtree", "rhd", "direct", "pairwise", "hier", "multiplane",
 };
 
 const char *coll_op_name(coll_op op)
@@ -82,12 +82,67 @@ static bool is_pow2(int32_t p)
  *   alltoall       pairwise; hier when p(p-1) transfers would exceed COLL_MAX_XFERS and
  *                  prm->local > 1 divides p (so that very large groups still build)
  *   broadcast      small: dbtree; large: ring (pipelined chain)
- *   p2p            direct */
+ *   p2p            direct
+ * and, before all of these, multiplane (whose base is chosen by this same rule for n/planes)
+ * when prm->planes > 1 and each plane's share is large: n/(planes p) >= 64 KiB (n/planes for
+ * p2p), as NCCL spreads a large message over one channel per link and a small one over few.
+ * With prm->tune (the machine's alpha-beta figures) the table gives way to pricing, as NCCL's
+ * tuner does: the candidates below (NCCL's own algorithms or their closest kin here) are
+ * priced by coll_closed_form_time() and the fastest wins, ties to the earlier one:
+ *   allreduce      ring, hier (when local fits), dbtree
+ *   allgather,
+ *   reducescatter  ring, hier, rhd
+ *   alltoall       pairwise (while p(p-1) <= COLL_MAX_XFERS), hier
+ *   broadcast      ring (chain), dbtree
+ * so that a tree whose every edge may cross the slow level loses to hier on a multi-level group
+ * once the message is more than latency. */
+static coll_alg tuned_choice(coll_op op, int32_t p, double bytes, const coll_params *prm)
+{
+    static const coll_alg cand[COLL_OP__COUNT][3] = {
+        [COLL_ALLREDUCE] = {COLL_ALG_RING, COLL_ALG_HIER, COLL_ALG_DBTREE},
+        [COLL_ALLGATHER] = {COLL_ALG_RING, COLL_ALG_HIER, COLL_ALG_RHD},
+        [COLL_REDUCESCATTER] = {COLL_ALG_RING, COLL_ALG_HIER, COLL_ALG_RHD},
+        [COLL_ALLTOALL] = {COLL_ALG_PAIRWISE, COLL_ALG_HIER, COLL_ALG_AUTO},
+        [COLL_BROADCAST] = {COLL_ALG_RING, COLL_ALG_DBTREE, COLL_ALG_AUTO},
+        [COLL_P2P] = {COLL_ALG_DIRECT, COLL_ALG_AUTO, COLL_ALG_AUTO},
+    };
+    coll_params plain = *prm;
+    plain.tune = NULL;
+    plain.planes = 0;
+    coll_alg best = COLL_ALG_AUTO;
+    double best_t = 0.0;
+    for (int i = 0; i < 3; i++) {
+        coll_alg c = cand[op][i];
+        if (c == COLL_ALG_AUTO)
+            continue;
+        if (c == COLL_ALG_PAIRWISE && (double)p * (double)(p - 1) > (double)COLL_MAX_XFERS)
+            continue;
+        double t = coll_closed_form_time(op, c, p, bytes, &plain, c == COLL_ALG_HIER ? &prm->tune->hier
+                                                                                      : &prm->tune->flat);
+        if (t >= 0.0 && (best == COLL_ALG_AUTO || t < best_t)) {
+            best = c;
+            best_t = t;
+        }
+    }
+    return best;
+}
+
 coll_alg coll_choose(coll_op op, int32_t p, double bytes, const coll_params *prm)
 {
     const double small_per_rank = 64.0 * 1024.0;
     bool small = p > 0 && bytes / (double)p < small_per_rank;
     int32_t local = prm ? prm->local : 0;
+    uint32_t planes = prm ? prm->planes : 0;
+    if (planes > 1 && p > 1) {
+        double share = bytes / (double)planes / (op == COLL_P2P ? 1.0 : (double)p);
+        if (share >= small_per_rank)
+            return COLL_ALG_MULTIPLANE;
+    }
+    if (prm && prm->tune && p > 1 && (unsigned)op < COLL_OP__COUNT) {
+        coll_alg t = tuned_choice(op, p, bytes, prm);
+        if (t != COLL_ALG_AUTO)
+            return t;
+    }
     bool hier_ok = local > 1 && p > local && p % local == 0;
     switch (op) {
     case COLL_ALLREDUCE:
@@ -112,10 +167,11 @@ coll_alg coll_choose(coll_op op, int32_t p, double bytes, const coll_params *prm
     return COLL_ALG_DIRECT;
 }
 
-/* Which (op, alg) pairs exist; p2p takes any algorithm (it is always one direct transfer). */
+/* Which (op, alg) pairs exist; p2p takes any algorithm (it is always one direct transfer);
+ * multiplane takes any op (its base algorithm is checked when it is built). */
 static bool supported(coll_op op, coll_alg alg)
 {
-    if (op == COLL_P2P)
+    if (op == COLL_P2P || alg == COLL_ALG_MULTIPLANE)
         return true;
     switch (alg) {
     case COLL_ALG_RING:
@@ -132,10 +188,65 @@ static bool supported(coll_op op, coll_alg alg)
         return op == COLL_ALLREDUCE || op == COLL_ALLGATHER || op == COLL_REDUCESCATTER ||
                op == COLL_ALLTOALL;
     case COLL_ALG_AUTO:
+    case COLL_ALG_MULTIPLANE:
     case COLL_ALG__COUNT:
         break;
     }
     return false;
+}
+
+int coll_alg_supports(coll_op op, coll_alg alg)
+{
+    if ((unsigned)op >= COLL_OP__COUNT || (unsigned)alg >= COLL_ALG__COUNT)
+        return 0;
+    return alg == COLL_ALG_AUTO || supported(op, alg);
+}
+
+/* Multiplane: the base algorithm's schedule for the per-plane share n/planes (so pipelines cut
+ * their chunks from what one plane carries), every transfer then scaled back up by planes: the
+ * schedule of `planes` identical sub-collectives run side by side, one per plane. */
+static int build_multiplane(coll_op op, int32_t p, double bytes, const coll_params *prm, coll_sched *out,
+                            diag_t *err)
+{
+    uint32_t planes = prm ? prm->planes : 0;
+    if (planes < 1)
+        return diag_fail(err, "%s: algorithm 'multiplane' needs a number of planes >= 1 (got 0)", coll_op_name(op));
+    coll_params sub = *prm;
+    sub.planes = 0;
+    sub.plane_alg = COLL_ALG_AUTO;
+    double share = bytes / (double)planes;
+    if (prm->plane_alg == COLL_ALG_MULTIPLANE)
+        return diag_fail(err, "%s: algorithm 'multiplane' cannot stripe itself; give it a base algorithm",
+                         coll_op_name(op));
+    coll_alg base = coll_multiplane_base(op, p, bytes, prm);
+    if (coll_build(op, base, p, share, &sub, out, err) != 0)
+        return -1;
+    for (size_t x = 0; x < out->nxfers; x++)
+        out->xfers[x].bytes *= (double)planes;
+    out->bytes = bytes;
+    out->alg = COLL_ALG_MULTIPLANE;
+    out->stripes = planes;
+    return 0;
+}
+
+coll_alg coll_multiplane_base(coll_op op, int32_t p, double bytes, const coll_params *prm)
+{
+    if (prm->plane_alg != COLL_ALG_AUTO)
+        return prm->plane_alg;
+    double planes = prm->planes > 0 ? (double)prm->planes : 1.0;
+    coll_params sub = *prm;
+    sub.planes = 0;
+    sub.plane_alg = COLL_ALG_AUTO;
+    coll_tune scaled;
+    if (prm->tune) {
+        scaled = *prm->tune;
+        scaled.flat.bw_Bps /= planes;
+        scaled.flat.bw_outer_Bps /= planes;
+        scaled.hier.bw_Bps /= planes;
+        scaled.hier.bw_outer_Bps /= planes;
+        sub.tune = &scaled;
+    }
+    return coll_choose(op, p, bytes / planes, &sub);
 }
 
 int coll_build(coll_op op, coll_alg alg, int32_t p, double bytes, const coll_params *prm,
@@ -156,6 +267,8 @@ int coll_build(coll_op op, coll_alg alg, int32_t p, double bytes, const coll_par
         return diag_fail(err, "broadcast: root %d is not a rank of a group of %d", (int)prm->root, (int)p);
     if (alg == COLL_ALG_AUTO)
         alg = coll_choose(op, p, bytes, prm);
+    if (alg == COLL_ALG_MULTIPLANE)
+        return build_multiplane(op, p, bytes, prm, out, err);
     if (!supported(op, alg))
         return diag_fail(err, "%s: algorithm '%s' cannot do this operation", coll_op_name(op),
                          coll_alg_name(alg));
@@ -166,6 +279,8 @@ int coll_build(coll_op op, coll_alg alg, int32_t p, double bytes, const coll_par
                          coll_op_name(op), (int)p, prm ? (int)prm->local : 0);
     out->op = op;
     out->alg = alg;
+    out->base = alg;
+    out->stripes = 1;
     out->p = p;
     out->bytes = bytes;
     if (p == 1 || bytes == 0.0)

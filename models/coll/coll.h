@@ -16,8 +16,13 @@
  * Memory: ring all-reduce / all-gather / reduce-scatter hold p transfers, hier at most 3p;
  * rhd at most 2p log2 p + 2p; dbtree at most 4pC (all-reduce) or 2pC (broadcast) for C pipeline chunks;
  * the broadcast chain at most pC; direct and pairwise all-to-all p(p-1) and hier all-to-all
- * p(L+G-2) for G groups of L. No schedule holds more than COLL_MAX_XFERS transfers:
- * coll_build() fails instead (flat all-to-all stops at p = 4096; use hier beyond).
+ * p(L+G-2) for G groups of L; multiplane as its base algorithm. No schedule holds more than
+ * COLL_MAX_XFERS transfers: coll_build() fails instead (flat all-to-all stops at p = 4096; use
+ * hier beyond).
+ * Planes: a schedule with stripes = S > 1 (multiplane) is striped over S planes: each transfer
+ * stands for S concurrent sub-transfers of bytes/S, the k-th on plane k. Transfers record the
+ * total bytes, so an executor that does not split them (one flow over bundled planes) moves the
+ * right amount; coll_analytic_time_planes() prices the split on separately routed planes.
  * Ownership: coll_build() fills a caller-owned coll_sched; coll_sched_free() releases it. */
 #ifndef OAS_COLL_H
 #define OAS_COLL_H
@@ -45,6 +50,7 @@ typedef enum coll_alg {
     COLL_ALG_DIRECT,   /* all-to-all: every pair at once; p2p */
     COLL_ALG_PAIRWISE, /* all-to-all: p-1 steps, step k: i -> (i+k) mod p */
     COLL_ALG_HIER,     /* two levels: inside groups of `local` ranks, then across, then inside */
+    COLL_ALG_MULTIPLANE, /* the base algorithm `plane_alg`, every transfer striped over `planes` planes */
     COLL_ALG__COUNT
 } coll_alg;
 
@@ -67,7 +73,24 @@ typedef struct coll_sched {
     coll_step *steps;
     size_t nxfers, cap_xfers;
     coll_xfer *xfers;
+    coll_alg base;    /* the algorithm whose steps these are: alg itself, or multiplane's base */
+    uint32_t stripes; /* planes every transfer is striped over: 1 (0 in hand-built schedules
+                       * means 1), or coll_params.planes for multiplane */
 } coll_sched;
+
+/* The alpha-beta network of the closed forms: every rank owns a full-duplex port, a transfer of
+ * m bytes alone takes alpha + m/B. The outer pair applies to hier's phases across groups
+ * (0 = the same as inside). */
+typedef struct coll_ab {
+    double alpha_s, bw_Bps;             /* route latency; bandwidth one transfer gets alone */
+    double alpha_outer_s, bw_outer_Bps; /* across hier's groups; 0 = alpha_s, bw_Bps */
+} coll_ab;
+
+/* The machine's alpha-beta figures for `auto`: FLAT for algorithms over the whole group (worst
+ * latency, narrowest path), HIER for hier's two levels (inside and across its local groups). */
+typedef struct coll_tune {
+    coll_ab flat, hier;
+} coll_tune;
 
 typedef struct coll_params {
     int32_t root;    /* broadcast root (group rank); 0 by default */
@@ -75,20 +98,32 @@ typedef struct coll_params {
     uint32_t chunks; /* pipelining chunks for tree/chain algorithms; 0 = algorithm default:
                       * min(8, max(1, floor(B / 64 KiB))) where B is the bytes one pipeline carries
                       * (n for the chain, n/2 for each of the two dbtree trees) */
+    uint32_t planes;    /* planes a rank's traffic can be striped over: multiplane stripes over
+                         * them, and auto picks multiplane for large messages when > 1; 0 = 1 */
+    coll_alg plane_alg; /* COLL_ALG_MULTIPLANE: the algorithm run over the striped transfers;
+                         * AUTO (0) = coll_choose() for the per-plane share n/planes */
+    const coll_tune *tune; /* NULL: auto uses the size thresholds; else it prices its candidates
+                            * with their closed forms on these networks (see coll_choose) */
 } coll_params;
 
 /* Most transfers one schedule may hold (16 Mi transfers, 256 MiB). */
 #define COLL_MAX_XFERS ((size_t)1 << 24)
 
 const char *coll_op_name(coll_op op);   /* "allreduce", "allgather", ... */
-const char *coll_alg_name(coll_alg a);  /* "auto", "ring", "dbtree", "rhd", "direct", "pairwise", "hier" */
+const char *coll_alg_name(coll_alg a);  /* "auto", "ring", "dbtree", "rhd", "direct", "pairwise", "hier",
+                                         * "multiplane" */
 int coll_op_parse(const char *s, coll_op *out);   /* 0 or -1 */
 int coll_alg_parse(const char *s, coll_alg *out); /* 0 or -1 */
 /* nccl-tests bus-bandwidth factor: allreduce 2(p-1)/p; allgather, reducescatter, alltoall (p-1)/p;
  * broadcast, p2p 1. */
 double coll_busbw_factor(coll_op op, int32_t p);
+/* Whether coll_build() can run OP with ALG (p2p: any; AUTO: every op; multiplane: every op,
+ * the base algorithm is checked when the schedule is built). */
+int coll_alg_supports(coll_op op, coll_alg alg);
 /* The algorithm `auto` picks, NCCL-like, from op, p and bytes (the rule is documented at its
- * definition in coll.c and in docs/collectives.md). PRM may be NULL. Never returns AUTO. */
+ * definition in coll.c and in docs/collectives.md): by size thresholds, or, when PRM->tune is
+ * set, the fastest of NCCL-like candidates by their closed forms on the machine's figures.
+ * PRM may be NULL. Never returns AUTO. */
 coll_alg coll_choose(coll_op op, int32_t p, double bytes, const coll_params *prm);
 
 /* Builds the schedule. p >= 1 (p == 1 gives an empty schedule); bytes >= 0. PRM may be NULL
@@ -119,5 +154,25 @@ typedef int (*coll_route_fn)(void *ctx, int32_t src, int32_t dst, double *lat_s,
  * returned -1, a link id >= NLINKS or a link bandwidth <= 0) or no memory. */
 double coll_analytic_time(const coll_sched *s, coll_route_fn route, void *ctx, const double *link_bw_Bps,
                           size_t nlinks);
+
+/* A route on one plane: as coll_route_fn, for the sub-transfer a striped schedule puts on PLANE
+ * (0 .. stripes-1), or PLANE = -1 for a transfer that is not striped (the network's own choice,
+ * e.g. one plane picked by a hash, as a single RDMA connection is pinned to one plane). */
+typedef int (*coll_plane_route_fn)(void *ctx, int32_t src, int32_t dst, int32_t plane, double *lat_s,
+                                   uint32_t *links, size_t cap);
+/* coll_analytic_time() on a network whose planes are separate links: a transfer of a schedule
+ * with stripes = S > 1 loads bytes/S on the route of each plane 0..S-1, and lasts as long as its
+ * slowest sub-transfer; a transfer of an unstriped schedule loads all its bytes on the plane -1
+ * route. Same return values. */
+double coll_analytic_time_planes(const coll_sched *s, coll_plane_route_fn route, void *ctx,
+                                 const double *link_bw_Bps, size_t nlinks);
+
+/* The closed-form time of (OP, ALG) for P ranks and N bytes on NET, from docs/collectives.md
+ * (exactly what coll_analytic_time() gives on that network). AUTO is resolved as coll_build()
+ * does; multiplane takes its base algorithm's time (B counts every plane a transfer is striped
+ * over). PRM may be NULL as for coll_build(). Returns -1 for a combination coll_build() refuses
+ * or a network with B <= 0. */
+double coll_closed_form_time(coll_op op, coll_alg alg, int32_t p, double n, const coll_params *prm,
+                             const coll_ab *net);
 
 #endif

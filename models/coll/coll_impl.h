@@ -29,6 +29,10 @@ uint32_t coll_chunks(const coll_params *prm, double bytes);
 /* Weight of group ranks [a, a+len) when ranks below HEAVY carry 2 units and the others 1. */
 double coll_span_weight(int64_t a, int64_t len, int64_t heavy);
 
+/* Multiplane's base algorithm for BYTES: PRM->plane_alg, or coll_choose() for the per-plane share
+ * bytes/planes (on 1/planes of the bandwidth when PRM->tune is set). PRM->planes >= 1. */
+coll_alg coll_multiplane_base(coll_op op, int32_t p, double bytes, const coll_params *prm);
+
 /* Family builders: S already holds op, alg, p >= 2 and bytes > 0; they add the steps. */
 int coll_ring_build(coll_sched *s, const coll_params *prm, diag_t *err);
 int coll_tree_build(coll_sched *s, const coll_params *prm, diag_t *err);

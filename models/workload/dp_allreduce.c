@@ -234,6 +234,7 @@ static int dp_finish(void *state, trace_t *t, const engine_stats *st, diag_t *er
     int64_t k = s->done_iters;
     double n = k ? (double)k : 1;
     trace_summary_i64(t, "iterations_completed", k, "1", "iterations every rank finished");
+    engine_work_done("iteration", (double)k);
     trace_summary_f64(t, "iteration_time_mean", k ? s->sum_d / n : 0, "s", "mean iteration time");
     trace_summary_f64(t, "iteration_time_min", k ? s->dmin : 0, "s", "shortest iteration");
     trace_summary_f64(t, "iteration_time_max", s->dmax, "s", "longest iteration");
@@ -266,7 +267,7 @@ static void dp_describe(const scenario_t *sc, FILE *f)
             "Workload: %lld data-parallel training iteration%s, each %s of compute per accelerator at %.0f%% "
             "efficiency then a %s all-reduce of %s over all %lld ranks.\n",
             (long long)d->iterations, d->iterations == 1 ? "" : "s", fl, 100.0 * d->compute_efficiency,
-            scenario_enum_name("workload.algorithm", d->algorithm), gb, (long long)sc->topo.accelerators);
+            scenario_enum_name("workload.algorithm", d->algorithm), gb, (long long)sc->topo.total_accelerators);
 }
 
 const workload_ops workload_dp_allreduce = {"dp_allreduce", dp_setup, dp_finish, dp_describe};
@@ -313,9 +314,10 @@ static int dp_check(scenario_t *sc, diag_t *err)
                                 "= %s)",
                                 g, h);
     }
-    if (sc->topo.accelerators < 2)
+    if (sc->topo.total_accelerators < 2)
         return scenario_fail_at(sc, "topology.accelerators", err,
-                                "'topology.accelerators' must be at least 2 for an all-reduce workload");
+                                "an all-reduce workload needs at least 2 accelerators, the topology has %lld",
+                                (long long)sc->topo.total_accelerators);
     return 0;
 }
 

@@ -6,6 +6,8 @@
 #define WHEN "workload.kind=training|inference"
 
 static const char *const ATTN[] = {"gqa", "mla", NULL};
+static const char *const NORMS[] = {"rmsnorm", "layernorm", NULL};
+static const char *const POSITIONS[] = {"rope", "learned", NULL};
 
 static const field FIELDS[] = {
     {"workload.model.name", F_STR, DIM_NONE, OFF(name), sizeof(((llm_spec *)0)->name), NULL, "model", 0, 0, false,
@@ -49,6 +51,20 @@ static const field FIELDS[] = {
     {"workload.model.rope_dim", F_INT, DIM_NONE, OFF(rope_dim), 0, NULL, "64", 0, 1e6, false,
      "MLA decoupled RoPE key width cached per token per layer (DeepSeek-V3: 64).", "workload.model.attention=mla",
      NULL, NULL},
+    {"workload.model.bias", F_BOOL, DIM_NONE, OFF(bias), 0, NULL, "false", 0, 0, false,
+     "Linear layers carry bias vectors (GPT-3, Megatron GPT) rather than none (Llama, DeepSeek).", WHEN, NULL,
+     NULL},
+    {"workload.model.norm", F_ENUM, DIM_NONE, OFF(norm), 0, NORMS, "rmsnorm", 0, 0, false,
+     "`rmsnorm` (a weight per channel; Llama, DeepSeek) or `layernorm` (weight and bias; GPT-3).", WHEN, NULL,
+     NULL},
+    {"workload.model.position", F_ENUM, DIM_NONE, OFF(position), 0, POSITIONS, "rope", 0, 0, false,
+     "`rope`: rotary position embedding applied to queries and keys (Llama, DeepSeek); `learned`: a table of "
+     "seq_len x hidden position vectors added to the input (GPT-3).",
+     WHEN, NULL, NULL},
+    {"workload.model.tied_embeddings", F_BOOL, DIM_NONE, OFF(tied_embeddings), 0, NULL, "false", 0, 0, false,
+     "The output layer reuses the input embedding matrix (GPT-3 in Megatron-LM); with pipeline parallelism its "
+     "gradient is all-reduced between the first and the last stage.",
+     WHEN, NULL, NULL},
 };
 
 const schema_part schema_part_model = {"workload.model (training, inference)", FIELDS, SCHEMA_NFIELDS(FIELDS), NULL};

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 typedef enum llm_attention { LLM_ATTN_GQA, LLM_ATTN_MLA } llm_attention;
+typedef enum llm_norm { LLM_NORM_RMS, LLM_NORM_LAYER } llm_norm;
+typedef enum llm_position { LLM_POS_ROPE, LLM_POS_LEARNED } llm_position;
 
 typedef struct llm_spec {
     char name[64];
@@ -32,6 +34,11 @@ typedef struct llm_spec {
     int64_t kv_lora_rank;   /* MLA latent width (DeepSeek-V3: 512) */
     int64_t q_lora_rank;    /* MLA query compression (DeepSeek-V3: 1536); 0 = none */
     int64_t rope_dim;       /* MLA decoupled RoPE width (DeepSeek-V3: 64) */
+    /* details that change parameter counts and memory traffic (GPT-3 vs Llama style) */
+    bool bias;              /* linear layers carry bias vectors (GPT-3) */
+    llm_norm norm;          /* LayerNorm (weight + bias) or RMSNorm (weight) */
+    llm_position position;  /* learned absolute position table (GPT-3) or rotary (Llama) */
+    bool tied_embeddings;   /* output layer shares the input embedding matrix */
 } llm_spec;
 
 #endif

@@ -1,13 +1,16 @@
 /* Workload dispatch by scenario kind, and the `workload.kind` key every workload part keys on. */
 #include "workload.h"
 
-static const char *const WL_KINDS[] = {"dp_allreduce", "training", "inference", NULL};
+#include "collbench.h"
+
+static const char *const WL_KINDS[] = {"dp_allreduce", "training", "inference", "collbench", NULL};
 
 static const field FIELDS[] = {
     {"workload.kind", F_ENUM, DIM_NONE, offsetof(scenario_t, wl.kind), 0, WL_KINDS, "dp_allreduce", 0, 0, false,
      "Workload family. `dp_allreduce`: data-parallel training; each iteration is a compute phase "
      "followed by an all-reduce of the gradients over all accelerators. `training`: LLM training "
-     "replay (models, parallelism, pipeline). `inference`: LLM serving of request traces.",
+     "replay (models, parallelism, pipeline). `inference`: LLM serving of request traces. `collbench`: "
+     "nccl-tests-like sweep of collectives over message sizes (what `oastwin bench` runs).",
      NULL, NULL, NULL},
 };
 
@@ -22,6 +25,17 @@ const workload_ops *workload_for(const scenario_t *sc)
         return &workload_training;
     case WL_INFERENCE:
         return &workload_inference;
+    case WL_COLLBENCH:
+        return &workload_collbench;
     }
     return &workload_dp_allreduce;
+}
+
+int workload_check(const scenario_t *sc, const platform_t *plat, diag_t *err)
+{
+    if (sc->wl.kind == WL_COLLBENCH)
+        return collbench_check_platform(sc, plat, err);
+    if (sc->wl.kind == WL_INFERENCE)
+        return inference_check_platform(sc, plat, err);
+    return 0;
 }

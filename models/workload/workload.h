@@ -19,7 +19,15 @@ typedef struct workload_ops {
 } workload_ops;
 
 const workload_ops *workload_for(const scenario_t *sc);
+/* Checks the scenario's workload against the built platform before anything runs (group sizes,
+ * locality), for the kinds that need it; a failure is a scenario error (FILE:LINE:COL in ERR,
+ * exit 2). 0 or -1. */
+int workload_check(const scenario_t *sc, const platform_t *plat, diag_t *err);
 
-extern const workload_ops workload_dp_allreduce, workload_training, workload_inference;
+extern const workload_ops workload_dp_allreduce, workload_training, workload_inference, workload_collbench;
+
+/* Checks that the replicas fit the platform and the model fits each replica (HBM for weights,
+ * activations and some KV cache), before the run; 0 or -1 with FILE:LINE:COL in ERR. */
+int inference_check_platform(const scenario_t *sc, const platform_t *plat, diag_t *err);
 
 #endif

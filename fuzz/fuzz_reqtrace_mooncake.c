@@ -1,0 +1,8 @@
+/* libFuzzer target: the request-trace reader on mooncake inputs (body in fuzz_reqtrace_common.c). */
+#include "fuzz_entry.h"
+#include "fuzz_reqtrace.h"
+
+int fuzz_one_reqtrace_mooncake(const uint8_t *data, size_t size)
+{
+    return fuzz_reqtrace_one(REQTRACE_MOONCAKE, data, size);
+}

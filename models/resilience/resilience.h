@@ -1,0 +1,26 @@
+/* Resilience in a run (resilience.mode = timeline): one actor that, while the workload runs its
+ * detailed iterations, injects the failures that fall in them (a link flap degrades the simulated
+ * link through the platform, so its cost is measured) and records each iteration's end; then,
+ * once the workload is done, continues the job on the same clock with the timeline machine
+ * (timeline.h): checkpoints priced by the storage model, failures from the plan, recovery.
+ * Writes /resilience/timeline, /events rows and the goodput figures of /summary.
+ * Ownership: state is private to the run; the engine calls setup after the workload's setup and
+ * finish after the workload's finish. */
+#ifndef OAS_RESILIENCE_H
+#define OAS_RESILIENCE_H
+
+#include "diag.h"
+#include "engine.h"
+#include "platform.h"
+#include "scenario.h"
+#include "trace.h"
+
+/* Checks what only the built platform can tell (schedule entries naming components that do not
+ * exist, a checkpoint shard larger than a tier); errors are scenario errors. 0 or -1. */
+int resilience_check(const scenario_t *sc, const platform_t *plat, diag_t *err);
+/* Does nothing unless SC's resilience.mode is timeline. 0 or -1. */
+int resilience_setup(const scenario_t *sc, const platform_t *plat, trace_t *t, diag_t *err);
+/* Tables and figures; frees the state. 0 or -1. */
+int resilience_finish(trace_t *t, const engine_stats *st, diag_t *err);
+
+#endif
