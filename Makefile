@@ -119,7 +119,7 @@ check: unit-tests scenario-tests
 
 unit-tests: $(TEST_BIN) $(BUILD)/oastwin
 	@fail=0; for t in $(TEST_BIN); do \
-	  OASTWIN_ROOT=$(CURDIR) OASTWIN=$(CURDIR)/$(BUILD)/oastwin $$t || fail=1; \
+	  OASTWIN_ROOT=$(CURDIR) OASTWIN=$(abspath $(BUILD))/oastwin $$t || fail=1; \
 	done; exit $$fail
 
 scenario-tests: $(BUILD)/oastwin $(REPORT_BIN) $(MPI_BIN)
