@@ -4,6 +4,7 @@
 #   make check      build and run every test (Check suites, scenario tests, bad-input corpus)
 #   make bench      run the benchmarks and print their figures (not a test)
 #   make SAN=address,undefined check   the same tests under sanitizers (objects in build-san/)
+#   make fuzz       run every libFuzzer target FUZZ_SECONDS (docs/fuzzing.md); make valgrind: memcheck
 # Missing Debian packages are installed by tools/deps.sh before anything is compiled.
 
 ifeq ($(filter clean distclean help,$(MAKECMDGOALS)),)
@@ -64,7 +65,7 @@ MPI_BIN    := $(BUILD)/oastwin-mpi
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
 
-.PHONY: all demo check unit-tests scenario-tests bench clean distclean help docs fuzz fuzz-run scorecard
+.PHONY: all demo check unit-tests scenario-tests bench clean distclean help docs fuzz fuzz-run scorecard valgrind
 all: $(BUILD)/oastwin $(REPORT_BIN) $(MPI_BIN)
 
 # Rebuild everything when the flags change.
@@ -151,13 +152,30 @@ fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
 	  mkdir -p $(BUILD)/corpus/$$t $(BUILD)/crashes/$$t; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 	  OASTWIN_PRESETS=$(CURDIR)/scenarios/presets $(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
-	    -timeout=10 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=$(BUILD)/crashes/$$t/ \
-	    $(BUILD)/corpus/$$t fuzz/corpus/$$t 2>&1 | tail -n 3 || exit 1; \
+	    -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)/crashes/$$t/ $(BUILD)/corpus/$$t fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1; \
+	  rc=$$?; grep -E '^Done|^stat::(number_of_executed_units|new_units_added)' $(BUILD)/fuzz/$$t.log; \
+	  if [ $$rc -ne 0 ]; then tail -n 30 $(BUILD)/fuzz/$$t.log; \
+	    echo "fuzz: $$t failed (exit $$rc): the input is in $(BUILD)/crashes/$$t/; copy it to fuzz/regressions/$$t/"; \
+	    exit 1; fi; \
 	done
 
 $(BUILD)/fuzz/fuzz-%: fuzz/driver.c $(BUILD)/liboastwin.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -DFUZZ_TARGET=fuzz_one_$* -o $@ $< $(BUILD)/liboastwin.a $(LDLIBS_ALL)
+
+# Valgrind memcheck of the demo and of one small scenario per workload family (flow dp_allreduce,
+# training, inference): any memory error or leak fails. About 80 s on an idle machine (the demo
+# alone about 50 s under valgrind); not part of `make check`. Needs the plain build (not SAN).
+VALGRIND_SCENARIOS := scenarios/default.yaml scenarios/tests/small.yaml scenarios/tests/training-small.yaml \
+                      tests/data/inference-tiny.yaml
+valgrind: $(BUILD)/oastwin
+	@for s in $(VALGRIND_SCENARIOS); do \
+	  echo "valgrind: $$s"; \
+	  valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=all \
+	    --errors-for-leak-kinds=definite,indirect,possible --suppressions=tests/valgrind.supp \
+	    $(BUILD)/oastwin run $$s -o $(BUILD)/valgrind.h5 -q || exit 1; \
+	done; rm -f $(BUILD)/valgrind.h5
 
 clean:
 	rm -rf build build-san build-fuzz
@@ -165,6 +183,6 @@ clean:
 distclean: clean
 
 help:
-	@sed -n '2,7p' Makefile
+	@sed -n '2,8p' Makefile
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

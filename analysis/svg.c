@@ -407,10 +407,10 @@ void svg_timeline(FILE *out, const svg_axes *ax, const double *start, const doub
 void svg_radar_chart(FILE *out, const char *title, const char *const *axes, size_t naxes, const char *const *series,
                      const double *v, size_t nseries)
 {
-    double h = 460, cx = 290, cy = 250, r = 165;
+    double w = 980, h = 460, cx = 440, cy = 250, r = 170; /* room for 34-character labels on both sides */
     fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
                  "height=\"%.0f\" font-family=\"sans-serif\" font-size=\"10\">\n",
-            W, h, W, h);
+            w, h, w, h);
     fputs("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n", out);
     fputs("<text x=\"10\" y=\"18\" font-size=\"14\" font-weight=\"bold\">", out);
     svg_escape(out, title);
@@ -435,7 +435,7 @@ void svg_radar_chart(FILE *out, const char *title, const char *const *axes, size
         const char *anchor = ca > 0.2 ? "start" : ca < -0.2 ? "end" : "middle";
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", cx + (r + 8) * ca, cy + (r + 8) * sa + 3 + 4 * sa,
                 anchor);
-        char cut[40];
+        char cut[35];
         snprintf(cut, sizeof cut, "%s", axes[i] ? axes[i] : "");
         if (axes[i] && strlen(axes[i]) >= sizeof cut)
             memcpy(cut + sizeof cut - 4, "...", 4);
@@ -471,6 +471,6 @@ void svg_radar_chart(FILE *out, const char *title, const char *const *axes, size
                         cy + q * sin(a), svg_colour(s));
             }
     }
-    legend(out, W - 170, series, nseries);
+    legend(out, w - 170, series, nseries);
     fputs("</svg>\n", out);
 }

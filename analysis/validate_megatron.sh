@@ -5,9 +5,10 @@
 # achieved_flops_per_accelerator, Megatron-LM's counting with recomputation) with the published
 # ones. Every row must land within +-15%.
 #
-# usage: analysis/validate_megatron.sh [--check] [--write] [--set KEY=VALUE]...
+# usage: analysis/validate_megatron.sh [--check] [--write] [-j N] [--set KEY=VALUE]...
 #   --check   print the table; exit 1 if a row is off by more than 15% (used by `make check`)
 #   --write   also replace the "Training: Megatron-LM weak scaling" section of docs/validation.md
+#   -j N      run N rows at a time (default 1)
 #   --set     passed to every run (e.g. --set run.fidelity=flow)
 # Environment: OASTWIN, REPORT (binaries; default build/oastwin, build/oastwin-report).
 # Needs only sh, awk and the two binaries.
@@ -19,11 +20,13 @@ DOC=docs/validation.md
 TOL=15
 check=0
 write=0
+jobs=1
 sets=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --check) check=1 ;;
     --write) write=1 ;;
+    -j) shift; jobs=$1 ;;
     --set) shift; sets="$sets --set $1" ;;
     *) echo "validate_megatron.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -48,42 +51,55 @@ figure() { # trace, name -> value
   "$REPORT" --format csv "$1" | awk -F, -v n="$2" '$1 == "figure" && $2 == n { print $3 }'
 }
 
-table="$tmp/table.md"
-printf '| model | GPUs | TP | PP | micro-batch | virtual stages | published TFLOPS/GPU | simulated | error | bubble | exposed comm | wall |\n' >"$table"
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n' >>"$table"
-bad=0
-echo "$ROWS" | while read -r row pub; do
+run_row() { # row file, published -> $tmp/ROW.line (and $tmp/ROW.bad when out of range)
+  row=$1 pub=$2
   y="$DIR/$row.yaml"
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086
-  if ! "$OASTWIN" run "$y" -q -o "$tmp/$row.h5" $sets 2>"$tmp/err"; then
-    echo "validate_megatron.sh: $row failed: $(head -n 1 "$tmp/err")" >&2
-    echo fail >>"$tmp/bad"
-    continue
+  if ! "$OASTWIN" run "$y" -q -o "$tmp/$row.h5" $sets 2>"$tmp/$row.err"; then
+    echo "validate_megatron.sh: $row failed: $(head -n 1 "$tmp/$row.err")" >&2
+    echo "| $row | failed |" >"$tmp/$row.line"
+    : >"$tmp/$row.bad"
+    return
   fi
   t1=$(date +%s.%N)
   sim=$(figure "$tmp/$row.h5" achieved_flops_per_accelerator)
   bub=$(figure "$tmp/$row.h5" bubble_fraction)
   com=$(figure "$tmp/$row.h5" comm_fraction)
   ranks=$(figure "$tmp/$row.h5" ranks)
+  rm -f "$tmp/$row.h5"
   tp=$(awk '/^    tp:/ {print $2}' "$y")
   pp=$(awk '/^    pp:/ {print $2}' "$y")
   vs=$(awk '/^    virtual_stages:/ {print $2}' "$y")
   mb=$(awk '/^  micro_batch:/ {print $2}' "$y")
   model=$(awk '/^    name:/ {print $2; exit}' "$y")
-  line=$(awk -v m="$model" -v g="$ranks" -v tp="$tp" -v pp="$pp" -v mb="$mb" -v vs="$vs" -v p="$pub" -v s="$sim" \
+  awk -v m="$model" -v g="$ranks" -v tp="$tp" -v pp="$pp" -v mb="$mb" -v vs="$vs" -v p="$pub" -v s="$sim" \
     -v b="$bub" -v c="$com" -v w0="$t0" -v w1="$t1" -v tol="$TOL" 'BEGIN {
       t = s / 1e12; e = 100 * (t - p) / p; ok = (e <= tol && e >= -tol)
       printf "| %s | %d | %d | %d | %d | %d | %d | %.1f | %+.1f%%%s | %.1f%% | %.1f%% | %.1f s |\n",
              m, g, tp, pp, mb, vs, p, t, e, ok ? "" : " **out of range**", 100 * b, 100 * c, w1 - w0
-      if (!ok) exit 1 }') || echo "$row" >>"$tmp/bad"
-  echo "$line" >>"$table"
-  echo "$line"
+      if (!ok) exit 1 }' >"$tmp/$row.line" || : >"$tmp/$row.bad"
+}
+
+n=0
+for r in $(echo "$ROWS" | awk '{print $1 ":" $2}'); do
+  run_row "${r%%:*}" "${r##*:}" &
+  n=$((n + 1))
+  if [ $((n % jobs)) -eq 0 ]; then wait; fi
 done
-cat "$table" >/dev/null
+wait
+
+table="$tmp/table.md"
+printf '| model | GPUs | TP | PP | micro-batch | virtual stages | published TFLOPS/GPU | simulated | error | bubble | exposed comm | wall |\n' >"$table"
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n' >>"$table"
+for r in $(echo "$ROWS" | awk '{print $1}'); do
+  cat "$tmp/$r.line" >>"$table"
+  cat "$tmp/$r.line"
+done
 status=0
-if [ -s "$tmp/bad" ]; then
-  echo "validate_megatron.sh: $(wc -l <"$tmp/bad") row(s) outside +-$TOL% or failed" >&2
+nbad=$(ls "$tmp" | grep -c '\.bad$')
+if [ "$nbad" -gt 0 ]; then
+  echo "validate_megatron.sh: $nbad row(s) outside +-$TOL% or failed" >&2
   status=1
 fi
 

@@ -6,6 +6,7 @@
  * plant sees every activity change at the simulated time it happens. */
 #include "engine.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <simgrid/actor.h>
@@ -49,6 +50,10 @@ static struct engine {
     double progress_done, progress_total;
     uint64_t ticks;
     bool workload_done;
+    uint64_t limit_ticks;
+    bool trace_full;       /* the trace outgrew opts.trace_limit_B: the run was stopped */
+    double trace_full_at_s;
+    size_t trace_full_B;
     /* power and thermal (models/thermal/plant): the plant, the hosts its governor steers, and
      * the governor actor's wake-up */
     plant_t *plant;
@@ -183,10 +188,27 @@ void engine_progress(double done, double total)
     engine_progress_tick();
 }
 
+/* Stops the run once the trace holds more than the run's limit (a sampling period far below
+ * the run's length, or a workload writing rows without end, would otherwise fill memory or disk). */
+static void check_trace_limit(void)
+{
+    if (!E.opts.trace_limit_B || E.trace_full)
+        return;
+    size_t b = trace_bytes(E.trace);
+    if (b <= E.opts.trace_limit_B)
+        return;
+    E.trace_full = true;
+    E.trace_full_at_s = simgrid_get_clock();
+    E.trace_full_B = b;
+    stop_now();
+}
+
 void engine_progress_tick(void)
 {
     if (interrupt_requested)
         stop_now();
+    if ((++E.limit_ticks & 63) == 0)
+        check_trace_limit();
     if (!E.opts.progress || ++E.ticks % 64 != 0)
         return;
     double w = wall_now();
@@ -311,6 +333,7 @@ static void sampler_main(int argc, char **argv)
         if (interrupt_requested)
             stop_now();
         sample();
+        check_trace_limit();
         sg_actor_sleep_until((double)k * dt);
     }
 }
@@ -535,6 +558,8 @@ int engine_run(const scenario_t *sc, const platform_t *plat, trace_t *t, const e
         fprintf(stderr, "\n");
 
     st->sim_time_s = simgrid_get_clock();
+    if (E.trace_full)
+        st->interrupted = false; /* stopped by the trace limit, not by a signal: reported below */
     st->stopped_early = !E.workload_done && !st->interrupted;
     if (E.workload_done || sc->run.stop_sim_time_s > 0)
         sample();
@@ -545,6 +570,15 @@ int engine_run(const scenario_t *sc, const platform_t *plat, trace_t *t, const e
         rc = -1;
     }
     work_accounting();
+    if (E.trace_full && rc == 0) {
+        char held[32], lim[32];
+        units_format((double)E.trace_full_B, DIM_BYTES, held, sizeof held);
+        units_format((double)E.opts.trace_limit_B, DIM_BYTES, lim, sizeof lim);
+        rc = diag_fail(err,
+                       "stopped at simulated time %.6g s: the trace holds %s, more than its limit of %s (%s); "
+                       "sample less often (run.sample_interval) or stop earlier (run.stop.sim_time)",
+                       E.trace_full_at_s, held, lim, E.opts.trace_limit_why ? E.opts.trace_limit_why : "");
+    }
     engine_cleanup();
     return rc;
 }
@@ -581,22 +615,18 @@ double engine_compute_many(const int32_t *accs, int32_t n, double flop, double h
         return 0;
     double start = simgrid_get_clock();
     engine_progress_tick();
-    if (t_flop > 0) {
-        for (int32_t i = 0; i < n; i++)
-            E.membound[accs[i]] = false;
-        engine_set_state_many(accs, n, ACC_COMPUTE);
-        /* With a single performance state the host always runs at nominal speed: a sleep of the
-         * same length is the same phase and spares SimGrid the solver variable of an execution. */
-        if (power_pstates(&E.sc->accel) > 1)
-            sg_actor_execute(t_flop * E.sc->accel.peak_flops_Fps);
-        else
-            sg_actor_sleep_until(start + t_flop);
-    }
-    if (t_mem > 0) {
-        for (int32_t i = 0; i < n; i++)
-            E.membound[accs[i]] = true;
-        engine_set_state_many(accs, n, ACC_COMPUTE);
-        sg_actor_sleep_until(simgrid_get_clock() + t_mem);
+    /* One phase, labelled by its dominant part as engine_compute labels a roofline phase. */
+    for (int32_t i = 0; i < n; i++)
+        E.membound[accs[i]] = t_mem > t_flop;
+    engine_set_state_many(accs, n, ACC_COMPUTE);
+    if (t_flop > 0 && power_pstates(&E.sc->accel) > 1) {
+        sg_actor_execute(t_flop * E.sc->accel.peak_flops_Fps); /* stretched by a slower state */
+        if (t_mem > 0)
+            sg_actor_sleep_until(simgrid_get_clock() + t_mem);
+    } else {
+        /* a single performance state: the host always runs at nominal speed, and one sleep is the
+         * same phase without SimGrid's solver variable of an execution */
+        sg_actor_sleep_until(start + t_flop + t_mem);
     }
     return simgrid_get_clock() - start;
 }
@@ -613,4 +643,61 @@ void engine_on_workload_done(void (*fn)(void *ctx), void *ctx)
 {
     OBS.done = fn;
     OBS.done_ctx = ctx;
+}
+
+/* ---- actor room (appended for hardening: refuse up front what SimGrid would abort on) ---- */
+
+static int64_t read_count(const char *path, bool lines)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int64_t n = 0;
+    if (lines) {
+        int c;
+        while ((c = getc(f)) != EOF)
+            n += c == '\n';
+    } else if (fscanf(f, "%" SCNd64, &n) != 1) {
+        n = -1;
+    }
+    fclose(f);
+    return n;
+}
+
+int64_t engine_actor_room(void)
+{
+    int64_t cap = read_count("/proc/sys/vm/max_map_count", false);
+    int64_t used = read_count("/proc/self/maps", true);
+    if (cap <= 0 || used < 0)
+        return INT64_MAX;
+    int64_t room = (cap - used - 1024) / 2; /* 1024 mappings kept for libraries and large buffers */
+    return room > 0 ? room : 0;
+}
+
+int engine_reserve_actors(int64_t n, const char *what, diag_t *err)
+{
+    int64_t room = engine_actor_room();
+    if (n <= room)
+        return 0;
+    int64_t cap = read_count("/proc/sys/vm/max_map_count", false);
+    return diag_fail(err,
+                     "%s need %lld SimGrid actors, but this process can start only about %lld more: each actor's "
+                     "stack takes two memory mappings and the kernel allows %lld per process (vm.max_map_count); "
+                     "raise it (sysctl -w vm.max_map_count=%lld) or simulate fewer accelerators",
+                     what, (long long)n, (long long)room, (long long)cap, (long long)(2 * n + 65536));
+}
+
+double engine_memory_available_B(void)
+{
+    double b = INFINITY;
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long long kb;
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+            b = (double)kb * 1024.0;
+    }
+    if (f)
+        fclose(f);
+    return b;
 }

@@ -30,6 +30,10 @@ typedef struct engine_opts {
     /* Installed for SIGINT, SIGTERM and SIGHUP once SimGrid is initialised (SimGrid changes the
      * dispositions during its own initialisation); NULL leaves them alone. */
     void (*on_signal)(int sig);
+    /* Trace limit: once trace_bytes() exceeds it the run stops and engine_run() fails with a
+     * message naming LIMIT_WHY ("the 2 GB free on ..."); 0: no limit. */
+    size_t trace_limit_B;
+    const char *trace_limit_why;
 } engine_opts;
 
 int engine_run(const scenario_t *sc, const platform_t *plat, trace_t *t, const engine_opts *opts,
@@ -75,10 +79,11 @@ void engine_progress_tick(void);
  * timelines are provably identical (models/workload/training_sym.c). engine_set_state_many is
  * engine_set_state for every accelerator of ACCS[0..N) at once (one governor wake-up, so an
  * observer at the same instant sees them change together). engine_compute_many runs a fused
- * run of kernels on the calling actor's host (ACCS[0]'s): first FLOP at EFFICIENCY (clock-bound,
- * compute-bound power), then HBM_BYTES at full HBM bandwidth (not clock-bound, memory-bound
- * power): it lasts the SUM of the two parts, not the roofline's maximum. It leaves ACCS in
- * ACC_COMPUTE (the caller sets the next state, so back-to-back phases cost no idle update).
+ * run of kernels on the calling actor's host (ACCS[0]'s), which no other actor computes on:
+ * FLOP at EFFICIENCY (clock-bound) then HBM_BYTES at full HBM bandwidth (not clock-bound); it
+ * lasts the SUM of the two parts, not the roofline's maximum, and draws memory-bound power when
+ * the HBM part is the longer, as engine_compute labels a phase. It leaves ACCS in ACC_COMPUTE
+ * (the caller sets the next state, so back-to-back phases cost no idle update).
  * With N > 1 it is only valid while no governor or power cap can give the accelerators of the
  * class different speeds. Returns the duration. */
 void engine_set_state_many(const int32_t *accs, int32_t n, acc_state state);
@@ -89,5 +94,17 @@ double engine_compute_many(const int32_t *accs, int32_t n, double flop, double h
  * One of each; a later call replaces it; engine_run() clears them. */
 void engine_on_progress(void (*fn)(void *ctx, double done, double total), void *ctx);
 void engine_on_workload_done(void (*fn)(void *ctx), void *ctx);
+
+/* Actors this process can still start, about: SimGrid gives every actor a stack of its own with
+ * a guard page (two memory mappings, in either context factory) and the kernel caps mappings
+ * per process (/proc/sys/vm/max_map_count), so past the cap actor creation aborts inside
+ * SimGrid. INT64_MAX when the cap cannot be read. */
+int64_t engine_actor_room(void);
+/* 0 when N more actors (for WHAT, e.g. "the 65536 ranks") fit in engine_actor_room(); else -1
+ * with a message saying why and what to change. Call it before creating them. */
+int engine_reserve_actors(int64_t n, const char *what, diag_t *err);
+/* Memory the kernel could give this process now without swapping (MemAvailable of
+ * /proc/meminfo), in bytes; INFINITY when unknown. For up-front checks of large requests. */
+double engine_memory_available_B(void);
 
 #endif

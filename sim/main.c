@@ -14,6 +14,7 @@
 
 static const char USAGE[] =
     "usage: oastwin run SCENARIO [-o OUT.h5] [--set KEY=VALUE]... [--seed N] [--quiet] [--checkpoint-trace]\n"
+    "                   [--max-trace SIZE]\n"
     "       oastwin validate SCENARIO [--set KEY=VALUE]... [--seed N]\n"
     "       oastwin bench SCENARIO [--ops LIST] [--sizes LO:HI] [--algorithm ALG] [--group G] [-o OUT.h5]\n"
     "       oastwin topo SCENARIO [--set KEY=VALUE]... [--seed N]\n"
@@ -38,6 +39,8 @@ static const char USAGE[] =
     "  -q, --quiet         no progress and no summary on stdout (the cost line remains on stderr)\n"
     "  --checkpoint-trace  on SIGINT/SIGTERM, stop and write a valid partial trace marked incomplete\n"
     "                      (root attribute complete = 0) instead of writing nothing\n"
+    "  --max-trace SIZE    stop with an error (exit 1, no file) once the trace holds more than SIZE, e.g.\n"
+    "                      '500 MB'; default: the output's free disk space or half the free memory\n"
     "\n"
     "Exit status: 0 success, 1 run-time failure, 2 bad usage or bad scenario.\n";
 

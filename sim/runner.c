@@ -6,11 +6,13 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +65,11 @@ int runner_parse_args(int argc, char **argv, runner_cli *c, runner_opt_fn extra,
             c->quiet = true;
         } else if (!strcmp(a, "--checkpoint-trace")) {
             c->checkpoint_trace = true;
+        } else if (!strcmp(a, "--max-trace") && i + 1 < argc) {
+            const char *v = argv[++i];
+            char why[256];
+            if (units_parse(v, DIM_BYTES, &c->max_trace_B, why, sizeof why) || !(c->max_trace_B >= 1))
+                return runner_usage_error("--max-trace needs a size such as '2 GB', not '%s'", v);
         } else if (a[0] == '-' && a[1]) {
             return runner_usage_error("unknown or incomplete option '%s'", a);
         } else if (!c->scenario) {
@@ -118,6 +125,52 @@ static int check_output_dir(const char *out)
                 strerror(errno));
     free(copy);
     return ok;
+}
+
+/* The trace limit of a run writing OUT: --max-trace, else the smaller of the free space of
+ * OUT's file system and half the memory available (tables and the HDF5 image are built in
+ * memory before the file is written). WHY says which. 0 when neither can be read. */
+static size_t trace_limit(const runner_cli *c, const char *out, char *why, size_t n)
+{
+    if (c->max_trace_B > 0) {
+        snprintf(why, n, "set by --max-trace");
+        return c->max_trace_B < (double)SIZE_MAX ? (size_t)c->max_trace_B : SIZE_MAX;
+    }
+    char *copy = strdup(out);
+    const char *dir = copy ? dirname(copy) : ".";
+    struct statvfs fs;
+    double disk = statvfs(dir, &fs) == 0 ? (double)fs.f_bavail * (double)fs.f_frsize : INFINITY;
+    double mem = engine_memory_available_B() / 2;
+    if (disk <= mem)
+        snprintf(why, n, "the free space of the file system of '%s'", dir);
+    else
+        snprintf(why, n, "half the memory available: the trace is built in memory before it is written");
+    free(copy);
+    double lim = disk < mem ? disk : mem;
+    return isinf(lim) ? 0 : lim < (double)SIZE_MAX ? (size_t)lim : SIZE_MAX;
+}
+
+/* Refuses up front a run whose time series alone would outgrow LIMIT: with run.stop.sim_time
+ * set, the samples are known, and each holds at least an /timeseries/activity row and, when
+ * written, a row of the three per-accelerator matrices (power, junction temperature, pstate). */
+static int check_trace_estimate(const scenario_t *sc, const platform_t *plat, size_t limit, const char *why,
+                                diag_t *err)
+{
+    if (!limit || !(sc->run.stop_sim_time_s > 0))
+        return 0;
+    double samples = floor(sc->run.stop_sim_time_s / sc->run.sample_interval_s) + 2;
+    double per = 32.0 + (sc->power.per_accel_timeseries ? 3.0 * 8.0 * platform_accelerators(plat) : 0.0);
+    if (samples * per <= (double)limit)
+        return 0;
+    char est[32], lim[32], each[32];
+    units_format(samples * per, DIM_BYTES, est, sizeof est);
+    units_format((double)limit, DIM_BYTES, lim, sizeof lim);
+    units_format(per, DIM_BYTES, each, sizeof each);
+    return scenario_fail_at(sc, "run.sample_interval", err,
+                            "%.6g samples (run.stop.sim_time / run.sample_interval) of at least %s each make at least "
+                            "%s of time series, more than the trace's limit of %s (%s); sample less often or stop "
+                            "earlier",
+                            samples, each, est, lim, why);
 }
 
 static void print_summary(const char *path)
@@ -209,11 +262,21 @@ int runner_run(const scenario_t *sc, const runner_cli *c, const char *default_ou
         fprintf(stderr, "oastwin: error: out of memory\n");
         goto out_trace;
     }
+    char limit_why[4200];
+    size_t limit = trace_limit(c, out, limit_why, sizeof limit_why);
+    if (check_trace_estimate(sc, plat, limit, limit_why, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        rc = 2;
+        goto out_trace;
+    }
     void (*handler)(int) = c->checkpoint_trace ? on_signal_checkpoint : on_signal;
     signal(SIGINT, handler);
     signal(SIGTERM, handler);
     signal(SIGHUP, handler);
-    engine_opts opts = {.progress = !c->quiet && isatty(STDERR_FILENO), .on_signal = handler};
+    engine_opts opts = {.progress = !c->quiet && isatty(STDERR_FILENO),
+                        .on_signal = handler,
+                        .trace_limit_B = limit,
+                        .trace_limit_why = limit_why};
     engine_stats st;
     if (engine_run(sc, plat, t, &opts, &st, &err)) {
         fprintf(stderr, "oastwin: error: %s\n", err.msg);

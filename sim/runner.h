@@ -21,6 +21,7 @@ typedef struct runner_cli {
     size_t nsets;
     bool quiet;
     bool checkpoint_trace;
+    double max_trace_B;   /* --max-trace; 0: the output's free disk space or half the free memory */
     char seedbuf[64];
 } runner_cli;
 
@@ -30,8 +31,8 @@ typedef int (*runner_opt_fn)(void *ctx, int argc, char **argv, int i);
 
 /* Prints "oastwin: error: FMT" (FMT takes ARG) and the usage hint; returns 2. */
 int runner_usage_error(const char *fmt, const char *arg);
-/* Parses ARGV[2..] (ARGV[1] is the command): SCENARIO, -o, --set, --seed, -q, --checkpoint-trace
- * and EXTRA's options (EXTRA may be NULL). Returns 0, or 2 after printing a usage error. */
+/* Parses ARGV[2..] (ARGV[1] is the command): SCENARIO, -o, --set, --seed, -q, --checkpoint-trace,
+ * --max-trace and EXTRA's options (EXTRA may be NULL). Returns 0, or 2 after printing a usage error. */
 int runner_parse_args(int argc, char **argv, runner_cli *c, runner_opt_fn extra, void *ctx);
 void runner_cli_free(runner_cli *c);
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "schema_impl.h"
@@ -52,6 +53,18 @@ static int check_run(scenario_t *sc, diag_t *err)
     if (sc->run.stop_sim_time_s > 0 && sc->run.sample_interval_s > sc->run.stop_sim_time_s)
         return scenario_fail_at(sc, "run.sample_interval", err,
                                 "'run.sample_interval' is longer than 'run.stop.sim_time'");
+    /* Every sample adds a row to each time series, held in memory until the trace is written:
+     * 10^9 samples are 32 GB of /timeseries/activity alone. */
+    if (sc->run.stop_sim_time_s > 0 && sc->run.stop_sim_time_s / sc->run.sample_interval_s > 1e9) {
+        char dt[32], stop[32];
+        units_format(sc->run.sample_interval_s, DIM_TIME, dt, sizeof dt);
+        units_format(sc->run.stop_sim_time_s, DIM_TIME, stop, sizeof stop);
+        return scenario_fail_at(sc, "run.sample_interval", err,
+                                "'run.sample_interval' (%s) over 'run.stop.sim_time' (%s) makes %.3g samples, more "
+                                "than the 10^9 a trace may hold (each is a row of every time series, kept in memory "
+                                "until the trace is written); sample less often or stop earlier",
+                                dt, stop, sc->run.stop_sim_time_s / sc->run.sample_interval_s);
+    }
     if (!sc->out.path[0])
         snprintf(sc->out.path, sizeof sc->out.path, "%s.h5", sc->name);
     return 0;
@@ -393,6 +406,11 @@ static int load(const char *path, const char *section, const scenario_override *
     out->pos = calloc(fs->n, sizeof *out->pos);
     if (!out->source_path || !out->pos) {
         diag_fail(err, "out of memory");
+        goto fail;
+    }
+    if (root->kind == YN_SCALAR && !root->quoted &&
+        (!root->value[0] || !strcmp(root->value, "~") || !strcasecmp(root->value, "null"))) {
+        diag_fail_at(err, root->file, root->line, root->col, "the scenario is empty (its document is null)");
         goto fail;
     }
     if (root->kind != YN_MAP) {

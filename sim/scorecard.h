@@ -48,6 +48,7 @@ const char *const *sc_categories(size_t *n);
 #define SC_SYNTH_PROMPT 1024        /* synthetic load: prompt tokens */
 #define SC_SYNTH_OUTPUT 128         /* synthetic load: output tokens */
 #define SC_GOODPUT_HORIZON "30 d"   /* job length of the reference-failure-rate run */
+#define SC_GOODPUT_SPARES 1         /* spare nodes of that run: one node failure never waits for repair */
 
 /* ---- sub-runs ---- */
 
@@ -92,7 +93,7 @@ typedef struct sc_train_layout {
     bool ok;
     int64_t tp, pp, dp, ep, global_batch;
     int recompute;    /* 1 selective, 2 full */
-    char text[160];   /* "TP8 PP8 DP6, selective recompute, 384 sequences" or why none fits */
+    char text[256];   /* "TP8 PP8 DP6, selective recompute, 384 sequences" or why none fits */
 } sc_train_layout;
 
 typedef struct sc_serve_layout {
@@ -101,7 +102,7 @@ typedef struct sc_serve_layout {
     double rate_Hz;          /* arrivals per second, whole design */
     double azure_rate_scale; /* Azure trace: arrival rate multiplier */
     double azure_window_s;   /* ... window of the file's time (0: whole file) */
-    char text[160];
+    char text[256];
 } sc_serve_layout;
 
 /* A component failed for the resilience runs (scorecard_topo.c). */
@@ -136,9 +137,9 @@ typedef struct sc_opts {
     bool quiet;
 } sc_opts;
 
-/* Reads DESIGN at PATH: checks it holds only design sections (schema_version, name, seed,
- * hardware, topology, power, cooling, storage) and loads as a scenario; fills D's identity and
- * sizes. Errors are "FILE:LINE:COL: error: ...". */
+/* Reads DESIGN at PATH: checks it holds only design sections (schema_version, name, hardware,
+ * topology, power, cooling, storage) and loads as a scenario; fills D's identity and sizes.
+ * Errors are "FILE:LINE:COL: error: ...". */
 int sc_design_load(const char *path, sc_design *d, diag_t *err);
 void sc_design_free(sc_design *d);
 

@@ -182,8 +182,9 @@ const char *sc_comp_name(sc_comp c)
 
 /* ---- designs ---- */
 
-static const char *const DESIGN_SECTIONS[] = {"schema_version", "name",    "seed",   "hardware",
-                                              "topology",       "power",   "cooling", "storage"};
+/* Not `seed`: every sub-run uses the battery's, so that all designs see the same draws. */
+static const char *const DESIGN_SECTIONS[] = {"schema_version", "name",  "hardware", "topology",
+                                              "power",          "cooling", "storage"};
 
 /* The top-level keys of PATH must be design sections. */
 static int check_sections(const char *path, diag_t *err)

@@ -153,7 +153,9 @@ static void last_error(const char *log, char *buf, size_t n)
         line[strcspn(line, "\n")] = '\0';
         if (!line[0] || !strncmp(line, "# oastwin", 9) || !strncmp(line, "[oastwin]", 9) || !strncmp(line, "(run ", 5))
             continue;
-        snprintf(buf, n, "%s", line);
+        size_t l = strlen(line) < n - 1 ? strlen(line) : n - 1;
+        memcpy(buf, line, l);
+        buf[l] = '\0';
     }
     fclose(f);
 }
@@ -172,7 +174,7 @@ static void on_done(void *ctx, const sweep_task *t, int status, double wall_s)
         run->status = SC_ST_FAILED;
         char why[256];
         last_error(run->log, why, sizeof why);
-        snprintf(run->note, sizeof run->note, "%s: %.250s", how, why[0] ? why : "(no message)");
+        snprintf(run->note, sizeof run->note, "%.60s: %.250s", how, why[0] ? why : "(no message)");
     }
     if (!c->quiet)
         fprintf(stderr, "scorecard: [%zu/%zu] %s %s: %s (%.1f s)\n", c->done, c->total, ref->d->name,
@@ -211,14 +213,14 @@ static char **task_argv(const sc_opts *o, const sc_design *d, sc_run_id r)
     switch (r) {
     case SC_RUN_BENCH_SUPERNODE:
     case SC_RUN_BENCH_NODE:
-        v[k++] = "bench";
+        v[k++] = (char *)"bench";
         v[k++] = d->path;
-        v[k++] = "--ops";
-        v[k++] = "allreduce,allgather,reducescatter,alltoall";
-        v[k++] = "--sizes";
-        v[k++] = "1MiB:1GiB";
-        v[k++] = "--group";
-        v[k++] = r == SC_RUN_BENCH_NODE ? "node" : "supernode";
+        v[k++] = (char *)"--ops";
+        v[k++] = (char *)"allreduce,allgather,reducescatter,alltoall";
+        v[k++] = (char *)"--sizes";
+        v[k++] = (char *)"1MiB:1GiB";
+        v[k++] = (char *)"--group";
+        v[k++] = (char *)(r == SC_RUN_BENCH_NODE ? "node" : "supernode");
         break;
     case SC_RUN_DOWN_OPTICAL_BENCH:
     case SC_RUN_DOWN_OPTICAL_TRAIN:
@@ -226,22 +228,22 @@ static char **task_argv(const sc_opts *o, const sc_design *d, sc_run_id r)
     case SC_RUN_DOWN_SWITCH_TRAIN:
     case SC_RUN_DOWN_PLANE_BENCH:
     case SC_RUN_DOWN_PLANE_TRAIN:
-        v[k++] = "scorecard";
-        v[k++] = "run-degraded";
+        v[k++] = (char *)"scorecard";
+        v[k++] = (char *)"run-degraded";
         v[k++] = d->path;
-        v[k++] = "--down";
+        v[k++] = (char *)"--down";
         v[k++] = run->down;
         break;
     default:
-        v[k++] = "run";
+        v[k++] = (char *)"run";
         v[k++] = d->path;
         break;
     }
-    v[k++] = "-o";
+    v[k++] = (char *)"-o";
     v[k++] = (char *)run->trace;
-    v[k++] = "-q";
+    v[k++] = (char *)"-q";
     for (size_t i = 0; i < run->nsets; i++) {
-        v[k++] = "--set";
+        v[k++] = (char *)"--set";
         v[k++] = run->sets[i];
     }
     v[k] = NULL;
@@ -281,6 +283,7 @@ static int plan(sc_design *d, const sc_opts *o, double az_rate, double az_span, 
         snprintf(run->trace, sizeof run->trace, "%s/%s.h5", d->runs_dir, sc_run_name(r));
         snprintf(run->log, sizeof run->log, "%s/%s.log", d->runs_dir, sc_run_name(r));
         run->status = SC_ST_PLANNED;
+        unlink(run->trace); /* a trace from an earlier battery is never taken for this one */
         bool down = r >= SC_RUN_DOWN_OPTICAL_BENCH;
         if (is_train(r))
             snprintf(run->note, sizeof run->note, "%s", d->dense.text);
@@ -313,7 +316,6 @@ static int plan(sc_design *d, const sc_opts *o, double az_rate, double az_span, 
             continue;
         if (sc_run_sets(d, r, o->azure_trace, &run->sets, &run->nsets))
             return diag_fail(err, "out of memory");
-        unlink(run->trace); /* a trace from an earlier battery is never taken for this one */
     }
     return 0;
 }
@@ -462,6 +464,9 @@ int scorecard_main(int argc, char **argv)
         return 1;
     }
     exe[len] = '\0';
+    /* a rebuild while this runs replaces the file: run the new one at the same path */
+    if (len > 10 && !strcmp(exe + len - 10, " (deleted)"))
+        exe[len - 10] = '\0';
     if (find_azure(azure, az, sizeof az)) {
         free(paths);
         if (azure)

@@ -124,8 +124,11 @@ static int accepted(const sc_design *d, const setlist *s, double *decode_read_s,
 }
 
 /* The reason of the last refusal, without its position (it names a --set of the rule). */
-static const char *reason(const diag_t *e)
+static const char *reason(diag_t *e)
 {
+    char *advice = strstr(e->msg, "; add parallelism"); /* the rule has already tried more */
+    if (advice)
+        *advice = '\0';
     const char *m = strstr(e->msg, "error: ");
     return m ? m + 7 : e->msg;
 }
@@ -175,7 +178,7 @@ int sc_train_layout_choose(const sc_design *d, bool moe, sc_train_layout *out, d
             }
             last = e;
         }
-    snprintf(out->text, sizeof out->text, "no layout fits: %.140s", reason(&last));
+    snprintf(out->text, sizeof out->text, "no layout fits: %.230s", reason(&last));
     return 0;
 }
 
@@ -222,7 +225,7 @@ int sc_serve_layout_choose(const sc_design *d, double azure_rate_Hz, double azur
             break;
     }
     if (!out->ok) {
-        snprintf(out->text, sizeof out->text, "the model fits no replica: %.130s", reason(&last));
+        snprintf(out->text, sizeof out->text, "the model fits no replica: %.220s", reason(&last));
         return 0;
     }
     out->replicas = n / out->tp;
@@ -262,6 +265,7 @@ int sc_run_sets(const sc_design *d, sc_run_id r, const char *azure_trace, char *
         train_sets(&s, false, &d->dense, "1 h"); /* the timeline spans days */
         add(&s, "resilience.mode=timeline");
         add(&s, "resilience.horizon=%s", SC_GOODPUT_HORIZON);
+        add(&s, "resilience.spares=%d", SC_GOODPUT_SPARES);
         break;
     case SC_RUN_INFER_SYNTH:
         serve_sets(&s, d->serve.tp);

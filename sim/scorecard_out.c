@@ -63,21 +63,22 @@ char *sc_value_text(double v, const char *unit, char *buf, size_t len)
     return buf;
 }
 
-/* Index of the best design on metric M (-1 when fewer than two have a value). */
-static long best(const sc_design *ds, size_t n, size_t m)
+/* Whether design I has the best value on metric M (ties: every one of them); false when fewer
+ * than two designs have a value. */
+static bool is_best(const sc_design *ds, size_t n, size_t i, size_t m)
 {
     const sc_metric *mt = sc_metric_at(m);
-    long b = -1;
+    double b = NAN;
     size_t have = 0;
-    for (size_t i = 0; i < n; i++) {
-        double v = ds[i].value[m];
+    for (size_t k = 0; k < n; k++) {
+        double v = ds[k].value[m];
         if (!isfinite(v))
             continue;
         have++;
-        if (b < 0 || (mt->dir == SC_HIGHER ? v > ds[b].value[m] : v < ds[b].value[m]))
-            b = (long)i;
+        if (isnan(b) || (mt->dir == SC_HIGHER ? v > b : v < b))
+            b = v;
     }
-    return have >= 2 ? b : -1;
+    return have >= 2 && ds[i].value[m] == b;
 }
 
 /* ---- side by side ---- */
@@ -128,7 +129,6 @@ static void print_table(FILE *out, const sc_design *ds, size_t n, bool md)
             const sc_metric *mt = sc_metric_at(m);
             if (strcmp(mt->category, cats[c]))
                 continue;
-            long b = best(ds, n, m);
             if (md)
                 fprintf(out, "| %s | %s | %s |", mt->name, mt->unit, sc_dir_name(mt->dir));
             else
@@ -136,9 +136,9 @@ static void print_table(FILE *out, const sc_design *ds, size_t n, bool md)
             for (size_t i = 0; i < n; i++) {
                 sc_value_text(ds[i].value[m], mt->unit, buf, sizeof buf);
                 if (md)
-                    fprintf(out, (long)i == b ? " **%s** |" : " %s |", buf);
+                    fprintf(out, is_best(ds, n, i, m) ? " **%s** |" : " %s |", buf);
                 else
-                    fprintf(out, "  %*s%c", (int)wv - 1, buf, (long)i == b ? '*' : ' ');
+                    fprintf(out, "  %*s%c", (int)wv - 1, buf, is_best(ds, n, i, m) ? '*' : ' ');
             }
             fputc('\n', out);
         }
@@ -311,7 +311,7 @@ typedef struct design_row {
     char file[512];
     char topology[16];
     int64_t accelerators, accelerators_per_node, supernodes;
-    char dense[160], moe[160], serving[160];
+    char dense[256], moe[256], serving[256];
 } design_row;
 
 static const trace_col DESIGN_COLS[] = {
@@ -321,9 +321,9 @@ static const trace_col DESIGN_COLS[] = {
     {"accelerators", TCOL_I64, offsetof(design_row, accelerators), 0, "1", "accelerators"},
     {"accelerators_per_node", TCOL_I64, offsetof(design_row, accelerators_per_node), 0, "1", "accelerators per node"},
     {"supernodes", TCOL_I64, offsetof(design_row, supernodes), 0, "1", "supernodes"},
-    {"dense", TCOL_STR, offsetof(design_row, dense), 160, "", "training layout of the dense reference model"},
-    {"moe", TCOL_STR, offsetof(design_row, moe), 160, "", "training layout of the MoE reference model"},
-    {"serving", TCOL_STR, offsetof(design_row, serving), 160, "", "serving layout and load"},
+    {"dense", TCOL_STR, offsetof(design_row, dense), 256, "", "training layout of the dense reference model"},
+    {"moe", TCOL_STR, offsetof(design_row, moe), 256, "", "training layout of the MoE reference model"},
+    {"serving", TCOL_STR, offsetof(design_row, serving), 256, "", "serving layout and load"},
 };
 
 typedef struct battery_row {
@@ -440,8 +440,19 @@ int sc_write_h5(const char *path, const sc_design *ds, size_t n, const char *azu
                 rc = diag_fail(err, "out of memory");
         }
     }
-    if (rc == 0)
+    if (rc == 0) {
+        int64_t st[4] = {0};
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < SC_RUN__COUNT; k++)
+                st[ds[i].runs[k].status]++;
+        trace_summary_i64(t, "designs", (int64_t)n, "1", "designs rated");
+        trace_summary_i64(t, "metrics", (int64_t)sc_nmetrics(), "1", "metrics per design (battery_version)");
+        trace_summary_i64(t, "runs_ok", st[SC_ST_OK], "1", "sub-runs that completed");
+        trace_summary_i64(t, "runs_failed", st[SC_ST_FAILED], "1", "sub-runs that failed (their figures are NaN)");
+        trace_summary_i64(t, "runs_skipped", st[SC_ST_SKIPPED], "1",
+                          "sub-runs that do not apply to a design or found no layout");
         rc = trace_write(t, path, err);
+    }
 out:
     trace_free(t);
     return rc;

@@ -92,10 +92,12 @@ int sc_links_parse(const char *text, int64_t **ids, size_t *n, diag_t *err)
             }
             (*ids)[(*n)++] = v;
         }
-        if (*p == ',')
-            p++;
-        else if (*p)
+        if (*p == ',') {
+            if (!*++p)
+                goto bad; /* a trailing comma */
+        } else if (*p) {
             goto bad;
+        }
     }
     if (*n)
         qsort(*ids, *n, sizeof **ids, cmp_i64);

@@ -286,13 +286,25 @@ static int check(scenario_t *sc, diag_t *err)
                                     "supernode (%lld)",
                                     (long long)t->accels_per_node, (long long)t->accelerators);
     }
+    /* Size caps, checked before anything is built: every accelerator becomes a SimGrid host with
+     * its links, routes and actor, all held in memory. */
     if (t->accelerators > 1048576)
-        return scenario_fail_at(sc, "topology.kind", err, "a supernode of %lld accelerators is more than 1048576",
+        return scenario_fail_at(sc,
+                                t->kind == TOPO_TORUS      ? "topology.torus.dims"
+                                : t->kind == TOPO_FULLMESH ? "topology.fullmesh.dims"
+                                : t->kind == TOPO_CLOS2    ? "topology.nodes"
+                                                           : "topology.accelerators",
+                                err,
+                                "a supernode of %lld accelerators is more than the 1048576 (2^20) a supernode may "
+                                "have: each accelerator is a SimGrid host with its own links, routes and actor, held "
+                                "in memory",
                                 (long long)t->accelerators);
     t->total_accelerators = t->supernodes * t->accelerators;
     if (t->total_accelerators > 4194304)
         return scenario_fail_at(sc, "topology.supernodes", err,
-                                "%lld supernodes of %lld accelerators make %lld accelerators, more than 4194304",
+                                "%lld supernodes of %lld accelerators make %lld accelerators, more than the 4194304 "
+                                "(2^22) one run may simulate: each accelerator is a SimGrid host with its own links, "
+                                "routes and actor, held in memory",
                                 (long long)t->supernodes, (long long)t->accelerators,
                                 (long long)t->total_accelerators);
     if (t->supernodes > 1 && t->scaleout.kind == TOPO_SO_NONE)

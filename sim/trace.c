@@ -257,6 +257,16 @@ size_t trace_table_rows(const trace_table_t *tab)
     return tab ? tab->nrows : 0;
 }
 
+size_t trace_bytes(const trace_t *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; t && i < t->nobjs; i++) {
+        const trace_table_t *o = t->objs[i];
+        n += o->kind == OBJ_TEXT ? (o->text ? strlen(o->text) : 0) : o->nrows * o->row_size;
+    }
+    return n;
+}
+
 const void *trace_table_row(const trace_table_t *tab, size_t i)
 {
     if (!tab || i >= tab->nrows)

@@ -40,6 +40,9 @@ trace_table_t *trace_table_find(trace_t *t, const char *path);
 /* Appends a copy of ROW (row_size bytes). Returns 0 or -1 (out of memory). */
 int trace_table_append(trace_table_t *tab, const void *row);
 size_t trace_table_rows(const trace_table_t *tab);
+/* Bytes of every table's and matrix's rows and every text held so far: what the file will
+ * store before compression. O(objects); the engine compares it with the run's trace limit. */
+size_t trace_bytes(const trace_t *t);
 const void *trace_table_row(const trace_table_t *tab, size_t i);
 
 /* A 2-D float64 time series or matrix at PATH with NCOLS columns (e.g. one per accelerator):

@@ -290,6 +290,24 @@ static int next_event(builder *b, yaml_event_t *ev)
 /* Parses one node whose first event is EV (consumed). Returns the node or NULL. */
 static ynode *parse_node(builder *b, yaml_event_t *ev, int depth);
 
+/* Scenarios are plain data: an explicit tag (!!python/object, !!binary, !custom) is refused
+ * rather than silently ignored. Returns 0, or -1 with the message set. */
+static int refuse_tag(builder *b, const yaml_event_t *ev)
+{
+    const yaml_char_t *tag = ev->type == YAML_SCALAR_EVENT           ? ev->data.scalar.tag
+                             : ev->type == YAML_MAPPING_START_EVENT  ? ev->data.mapping_start.tag
+                             : ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.tag
+                                                                     : NULL;
+    if (!tag)
+        return 0;
+    const char *t = (const char *)tag, *core = "tag:yaml.org,2002:";
+    char shown[80];
+    snprintf(shown, sizeof shown, "%s%.60s", strncmp(t, core, strlen(core)) ? "" : "!!",
+             strncmp(t, core, strlen(core)) ? t : t + strlen(core));
+    return diag_fail_at(b->err, b->file, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
+                        "YAML tag '%s' is not supported; scenarios hold plain values", shown);
+}
+
 static ynode *parse_alias(builder *b, yaml_event_t *ev)
 {
     const char *name = (const char *)ev->data.alias.anchor;
@@ -320,7 +338,7 @@ static ynode *parse_alias(builder *b, yaml_event_t *ev)
 static ynode *parse_scalar(builder *b, yaml_event_t *ev)
 {
     if (ev->data.scalar.length > YT_MAX_SCALAR) {
-        fail_mark(b, ev->start_mark, "a scalar of more than %s bytes; refusing it", "1 MiB");
+        fail_mark(b, ev->start_mark, "a scalar of more than %s; refusing it", "1 MiB");
         return NULL;
     }
     if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
@@ -372,9 +390,19 @@ static ynode *parse_collection(builder *b, yaml_event_t *ev, int depth)
                 yaml_event_delete(&e);
                 goto fail;
             }
-            key = strdup((const char *)e.data.scalar.value);
+            if (refuse_tag(b, &e)) {
+                yaml_event_delete(&e);
+                goto fail;
+            }
             kline = (int)e.start_mark.line + 1;
             kcol = (int)e.start_mark.column + 1;
+            if (e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !strcmp((const char *)e.data.scalar.value, "<<")) {
+                diag_fail_at(b->err, b->file, kline, kcol,
+                             "YAML merge keys ('<<') are not supported; write the keys out (or use 'preset:')");
+                yaml_event_delete(&e);
+                goto fail;
+            }
+            key = strdup((const char *)e.data.scalar.value);
             if (!key) {
                 yaml_event_delete(&e);
                 diag_fail(b->err, "out of memory");
@@ -425,6 +453,8 @@ static ynode *parse_node(builder *b, yaml_event_t *ev, int depth)
     ynode *n = NULL;
     if (++b->nodes > YT_MAX_NODES) {
         fail_mark(b, ev->start_mark, "more than %s nodes; refusing the document", "1,000,000");
+    } else if (refuse_tag(b, ev)) {
+        n = NULL;
     } else if (ev->type == YAML_SCALAR_EVENT) {
         n = parse_scalar(b, ev);
     } else if (ev->type == YAML_ALIAS_EVENT) {

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Scenario-level tests: run the real binary and check what it prints and writes.
 #  1. every tests/bad/NAME.yaml fails with exit 2, its first stderr line equal to tests/bad/NAME.err,
-#     and no output file;
+#     and no output file (sweep-NAME.yaml files are sweep files, given to `oastwin sweep`);
 #  2. the default and test scenarios run, write a trace h5dump can open, twice identically;
-#  3. --set overrides and their errors; an interrupted run leaves no output file.
+#  3. --set overrides and their errors; an interrupted run leaves no output file;
+#  9. the scorecard command: cards side by side, CSV/JSON/HTML, byte-identical twice, design errors;
+# 10. hardening: malformed request traces and op lists (tests/bad_traces/), resource limits.
 # Prints "N passed, M failed" and exits non-zero on any failure.
 set -u
 OASTWIN=${OASTWIN:-build/oastwin}
@@ -20,7 +22,8 @@ for y in tests/bad/*.yaml; do
   name=$(basename "$y" .yaml)
   want=$(cat "tests/bad/$name.err" 2>/dev/null) || { ko "$name: missing tests/bad/$name.err"; continue; }
   out="$tmp/$name.h5"
-  "$OASTWIN" run "$y" -o "$out" --quiet >/dev/null 2>"$tmp/err"
+  case $name in sweep-*) cmd=sweep ;; *) cmd=run ;; esac
+  "$OASTWIN" $cmd "$y" -o "$out" --quiet >/dev/null 2>"$tmp/err"
   rc=$?
   got=$(head -n 1 "$tmp/err")
   if [ "$rc" -ne 2 ]; then ko "$name: exit $rc, want 2 ($got)"
@@ -105,6 +108,49 @@ else ko "--checkpoint-trace: no partial trace marked complete = 0 after SIGTERM"
 if h5dump -d /summary/stop_reason "$tmp/ck.h5" 2>/dev/null | grep -q 'interrupted'; then ok
 else ko "--checkpoint-trace: stop_reason does not say interrupted"; fi
 
+# ---- 4b. the OAS scorecard (docs/scorecard.md; tests/check_scorecard.c checks the figures). Before the
+#      sweep tests: their Python check reads the cards and the degraded trace written here at $tmp/. ----
+sc=scenarios/tests/scorecard-tiny.yaml
+mkdir -p "$tmp/sc"
+if SOURCE_DATE_EPOCH=1700000000 "$OASTWIN" scorecard "$sc" -o "$tmp/scorecard.h5" --html "$tmp/sc/cards.html" \
+     -q -j 2 >"$tmp/sc/text" 2>"$tmp/err"; then ok; else ko "scorecard on the tiny design: $(cat "$tmp/err")"; fi
+cp "$tmp/scorecard.h5" "$tmp/sc/first.h5" 2>/dev/null
+if grep -q 'busbw_allreduce_1GiB_supernode  *B/s  *higher' "$tmp/sc/text"; then ok
+else ko "scorecard: no side-by-side row with unit and direction"; fi
+if grep -q '</html>' "$tmp/sc/cards.html" && grep -q '<svg' "$tmp/sc/cards.html"; then ok
+else ko "scorecard --html: no complete page with charts"; fi
+SOURCE_DATE_EPOCH=1700000000 "$OASTWIN" scorecard "$sc" -o "$tmp/scorecard.h5" -q -j 1 >/dev/null 2>&1
+if cmp -s "$tmp/scorecard.h5" "$tmp/sc/first.h5"; then ok
+else ko "scorecard: the same design twice (-j 2, then -j 1) gave different cards"; fi
+"$OASTWIN" scorecard "$sc" -o "$tmp/sc/cards.h5" -q --format csv >"$tmp/sc/csv" 2>/dev/null
+if [ "$(wc -l <"$tmp/sc/csv")" -eq 64 ] && head -n 1 "$tmp/sc/csv" | grep -q '^design,category,metric,value,unit,direction,battery_version$'
+then ok; else ko "scorecard --format csv: want a header and 63 rows"; fi
+"$OASTWIN" scorecard "$sc" -o "$tmp/sc/cards.h5" -q --format json >"$tmp/sc/json" 2>/dev/null
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["battery_version"]==1 and len(d["metrics"])==63' \
+     "$tmp/sc/json" 2>/dev/null; then ok; else ko "scorecard --format json: not one JSON document with 63 metrics"; fi
+"$OASTWIN" scorecard -q >/dev/null 2>"$tmp/err"
+if [ $? -eq 2 ] && grep -q 'no DESIGN.yaml given' "$tmp/err"; then ok; else ko "scorecard without designs: want exit 2"; fi
+"$OASTWIN" scorecard "$sc" --format xml >/dev/null 2>"$tmp/err"
+if [ $? -eq 2 ] && grep -q "unknown format 'xml'" "$tmp/err"; then ok; else ko "scorecard --format xml: want exit 2"; fi
+"$OASTWIN" scorecard scenarios/tests/small.yaml -o "$tmp/sc/bad.h5" -q >/dev/null 2>"$tmp/err"
+if [ $? -eq 2 ] && [ "$(head -n 1 "$tmp/err")" = "scenarios/tests/small.yaml:5:1: error: a design holds hardware, topology, power, cooling and storage only; 'seed' is supplied by the scorecard battery (docs/scorecard.md)" ] \
+   && [ ! -e "$tmp/sc/bad.h5" ]; then ok; else ko "scorecard on a scenario (seed, workload, run): $(head -n 1 "$tmp/err")"; fi
+# a degraded run with nothing failed is the bench itself; an unknown link is refused
+"$OASTWIN" bench "$sc" --ops allreduce --sizes 1GiB --group supernode -o "$tmp/sc/b1.h5" -q 2>/dev/null
+"$OASTWIN" scorecard run-degraded "$sc" --down none -o "$tmp/sc/b2.h5" -q --set workload.kind=collbench \
+  --set workload.bench.ops=allreduce --set workload.bench.sizes=1GiB --set workload.bench.group=supernode 2>/dev/null
+if [ -s "$tmp/sc/b1.h5" ] && [ "$(h5dump -d /bench "$tmp/sc/b1.h5" | tail -n +2)" = "$(h5dump -d /bench "$tmp/sc/b2.h5" | tail -n +2)" ]
+then ok; else ko "scorecard run-degraded --down none differs from oastwin bench"; fi
+"$OASTWIN" scorecard run-degraded "$sc" --down 0-3,999 -o "$tmp/sc/b3.h5" -q --set workload.kind=collbench 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q 'link 999 does not exist' "$tmp/err" && [ ! -e "$tmp/sc/b3.h5" ]; then ok
+else ko "scorecard run-degraded with an unknown link: $(cat "$tmp/err")"; fi
+
+"$OASTWIN" scorecard run-degraded "$sc" --down 0,4 -o "$tmp/scorecard-degraded.h5" -q --set workload.kind=collbench \
+  --set workload.bench.ops=allreduce --set workload.bench.sizes=1GiB 2>"$tmp/err"
+if h5dump -d /degraded/links "$tmp/scorecard-degraded.h5" 2>/dev/null | grep -q '"0,4"'; then ok
+else ko "scorecard run-degraded --down 0,4: no /degraded/links in the trace ($(cat "$tmp/err"))"; fi
+
 # ---- 5. sweeps (-j and mpirun), reports, HTML and the Python module: tests/sweep_tests.sh ----
 . tests/sweep_tests.sh
 
@@ -116,6 +162,9 @@ else ko "--checkpoint-trace: stop_reason does not say interrupted"; fi
 
 # ---- 8. LLM inference serving (traces, aggregated and disaggregated): tests/inference_tests.sh ----
 . tests/inference_tests.sh
+
+# ---- 10. hardening: bad request traces and op lists, YAML hazards, resource limits: tests/hardening_tests.sh ----
+. tests/hardening_tests.sh
 
 printf 'scenario tests: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

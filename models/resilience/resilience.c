@@ -166,6 +166,31 @@ int resilience_check(const scenario_t *sc, const platform_t *plat, diag_t *err)
     return 0;
 }
 
+void resilience_describe(const scenario_t *sc, FILE *f)
+{
+    if (!active(sc))
+        return;
+    const resilience_spec *r = &sc->resilience;
+    char h[64], det[64], rst[64];
+    units_format(r->horizon_s, DIM_TIME, h, sizeof h);
+    units_format(r->detection_s, DIM_TIME, det, sizeof det);
+    units_format(r->restart_s, DIM_TIME, rst, sizeof rst);
+    int classes = 0;
+    for (int c = 0; c < FL__NCLASSES; c++)
+        classes += sc->failures.cls[c].dist != FL_DIST_NONE;
+    fprintf(f,
+            "Resilience: after the detailed iterations the job continues on a timeline%s%s%s with %d failure "
+            "process%s and %lld scheduled failure%s, %s %s checkpoints to the %s, detection %s, restart %s, %lld "
+            "spare node%s.\n",
+            r->horizon_s > 0 ? " for " : "", r->horizon_s > 0 ? h : "",
+            r->iterations > 0 ? " (or until its iterations are done)" : "", classes, classes == 1 ? "" : "es",
+            (long long)sc->failures.nschedule, sc->failures.nschedule == 1 ? "" : "s",
+            r->policy == RS_CKPT_AUTO ? "Young-interval" : r->policy == RS_CKPT_INTERVAL ? "fixed-interval" : "no",
+            sc->storage.ckpt.mode == ST_CKPT_TWO_STAGE ? "two-stage" : "synchronous",
+            sc->storage.ckpt.tier == ST_TIER_NVME ? "node-local NVMe" : "parallel file system", det, rst,
+            (long long)r->spares, r->spares == 1 ? "" : "s");
+}
+
 /* ---- the detailed part ---- */
 
 static void fail(const char *fmt, const char *arg)
@@ -615,6 +640,12 @@ static void summary(trace_t *t)
         all += T->failures[k];
     }
     trace_summary_i64(t, "failures_total", all, "1", "failures of every class");
+    int64_t stopping = all - T->failures[FL_LINK_FLAP];
+    trace_summary_i64(t, "failures_stopping", stopping, "1",
+                      "failures of the classes that stop the job, whatever its state (interruptions + failed "
+                      "restarts + failures while down)");
+    trace_summary_f64(t, "mean_time_between_failures", stopping ? wall / (double)stopping : 0, "s",
+                      "job wall time / failures_stopping");
     trace_summary_i64(t, "node_failures", T->node_failures, "1", "accelerator, HBM and host failures");
     trace_summary_i64(t, "spares_used", T->spares_used, "1", "node failures a spare node absorbed at once");
     trace_summary_i64(t, "waits_for_repair", T->waits_for_repair, "1", "restarts that had to wait for a repair");

@@ -9,6 +9,8 @@
 #ifndef OAS_RESILIENCE_H
 #define OAS_RESILIENCE_H
 
+#include <stdio.h>
+
 #include "diag.h"
 #include "engine.h"
 #include "platform.h"
@@ -18,6 +20,8 @@
 /* Checks what only the built platform can tell (schedule entries naming components that do not
  * exist, a checkpoint shard larger than a tier); errors are scenario errors. 0 or -1. */
 int resilience_check(const scenario_t *sc, const platform_t *plat, diag_t *err);
+/* One or two sentences for `oastwin validate` (nothing when resilience.mode is off). */
+void resilience_describe(const scenario_t *sc, FILE *f);
 /* Does nothing unless SC's resilience.mode is timeline. 0 or -1. */
 int resilience_setup(const scenario_t *sc, const platform_t *plat, trace_t *t, diag_t *err);
 /* Tables and figures; frees the state. 0 or -1. */

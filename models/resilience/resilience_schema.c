@@ -70,7 +70,7 @@ static int check(scenario_t *sc, diag_t *err)
                                 "the job timeline needs an end: 'resilience.horizon', 'resilience.iterations' or "
                                 "'workload.train_tokens'");
     if (sc->wl.kind == WL_DP_ALLREDUCE && !(sc->storage.ckpt.size_B > 0))
-        return scenario_fail_at(sc, "storage.checkpoint.size", err,
+        return scenario_fail_at(sc, "resilience.mode", err,
                                 "a dp_allreduce workload has no model to size its checkpoint: give "
                                 "'storage.checkpoint.size'");
     if (sc->run.stop_sim_time_s > 0)

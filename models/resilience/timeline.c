@@ -210,9 +210,12 @@ static void make_durable(rs_timeline *tl, level c)
     tl->dur = c;
     tl->T.checkpoints_durable++;
     tl->durable_count++;
-    char d[112];
-    snprintf(d, sizeof d, "checkpoint of iteration %.0f is durable on the %s", c.p, tl->P.nvme_tier ? "NVMe" : "PFS");
-    emit(tl, "checkpoint_done", "job", c.p, "iteration", d);
+    if (tl->P.background_s > 0) { /* a synchronous checkpoint is durable when its stall ends */
+        char d[112];
+        snprintf(d, sizeof d, "checkpoint of iteration %.0f is durable on the %s", c.p,
+                 tl->P.nvme_tier ? "NVMe" : "PFS");
+        emit(tl, "checkpoint_done", "job", c.p, "iteration", d);
+    }
     if (!tl->P.nvme_tier) {
         tl->pfs = c;
         return;

@@ -868,6 +868,16 @@ static int inference_setup(const scenario_t *sc, const platform_t *plat, void **
     }
     if (inf_metrics_begin(w, engine_trace(), err))
         goto fail;
+    /* Room for the actors below: a replica each, the router and a timer, and per accelerator at
+     * most a step-collective follower and a KV sender or receiver. */
+    {
+        int64_t need = w->nrep + 2 + (r->flow_steps ? w->accelerators : 0) +
+                       (w->ndecode && sc->run.fidelity == FID_FLOW ? w->accelerators : 0);
+        char what[64];
+        snprintf(what, sizeof what, "the %d replicas of the serving job", w->nrep);
+        if (engine_reserve_actors(need, what, err))
+            goto fail;
+    }
     /* Synchronisation, then actors. */
     for (int32_t i = 0; i < w->nrep; i++) {
         rsync *y = &r->sync[i];

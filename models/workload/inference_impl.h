@@ -166,6 +166,8 @@ int inf_requests_build(const scenario_t *sc, inf_world *w, diag_t *err);
 /* Reads the scenario's trace and empirical length files once, for their errors (at load time,
  * so a broken row is a scenario error and `oastwin validate` reports it). */
 int inf_requests_validate(const scenario_t *sc, diag_t *err);
+/* Memory one kept request takes, rounded up: its inf_req and its /inference/requests row. */
+enum { INF_REQUEST_BYTES = 256 };
 
 /* ---- scheduler (inference_sched.c) ---- */
 int inf_replica_init(inf_replica *rep, int32_t id, inf_role role, const llm_infer *li, int64_t kv_blocks,

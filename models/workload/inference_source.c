@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "inference_impl.h"
 #include "reqtrace.h"
 
@@ -140,7 +141,8 @@ static int build_synthetic(const scenario_t *sc, inf_world *w, diag_t *err)
     }
     gsl_rng *arr = stream(sc, STREAM_ARRIVALS);
     size_t n = (size_t)s->count;
-    w->req = calloc(n ? n : 1, sizeof *w->req);
+    size_t cap = s->limit > 0 && s->limit < s->count ? (size_t)s->limit : n; /* at most this many are kept */
+    w->req = calloc(cap ? cap : 1, sizeof *w->req);
     if (!arr || !w->req) {
         gsl_rng_free(arr);
         lengths_close(&pg);
@@ -241,6 +243,21 @@ int inf_requests_validate(const scenario_t *sc, diag_t *err)
             return -1;
         reqtrace_free(&t);
         return 0;
+    }
+    /* Synthetic requests kept are held twice: while simulated and as rows of /inference/requests. */
+    int64_t keep = s->limit > 0 && s->limit < s->count ? s->limit : s->count;
+    double need = (double)keep * INF_REQUEST_BYTES, avail = engine_memory_available_B();
+    if (need > avail) {
+        char a[32], b[32];
+        units_format(need, DIM_BYTES, a, sizeof a);
+        units_format(avail, DIM_BYTES, b, sizeof b);
+        return scenario_fail_at(sc, s->limit > 0 && s->limit < s->count ? "workload.requests.limit"
+                                                                         : "workload.requests.count",
+                                err,
+                                "%lld requests need about %s of memory (%d B each: the request while simulated and "
+                                "its row in /inference/requests), more than the %s available; draw fewer or set "
+                                "workload.requests.limit",
+                                (long long)keep, a, INF_REQUEST_BYTES, b);
     }
     const inf_length_spec *l[2] = {&s->prompt, &s->output};
     for (int i = 0; i < 2; i++) {

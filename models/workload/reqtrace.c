@@ -187,8 +187,12 @@ static int parse_real(const char *s, size_t len, double *out, char *why, size_t 
     errno = 0;
     char *e;
     double v = strtod(buf, &e);
-    if (*e || e == buf || errno == ERANGE || !isfinite(v)) {
+    if (*e || e == buf) {
         snprintf(why, n, "'%s' is not a number", txt);
+        return -1;
+    }
+    if (errno == ERANGE || !isfinite(v)) {
+        snprintf(why, n, "'%s' is out of the range of a double", txt);
         return -1;
     }
     *out = v;

@@ -40,7 +40,9 @@ static int setup(const scenario_t *sc, const platform_t *plat, void **state, dia
         return -1;
     }
     if (S->replay) {
-        rc = tr_replay_load(&S->R, sc->wl.training.replay, sc, &S->L, err);
+        char rpath[4096 + 256];
+        tr_resolve_path(sc, sc->wl.training.replay, rpath, sizeof rpath);
+        rc = tr_replay_load(&S->R, rpath, sc, &S->L, err);
         if (rc) {
             S->replay = false;
             run_free(S);

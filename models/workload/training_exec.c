@@ -791,6 +791,10 @@ int tr_exec_setup(tr_run *S, diag_t *err)
     }
     /* actors: the main stream, and the reduction stream when gradients overlap backward */
     bool helper = t->opt.overlap_grad_reduce && (kind_used(S, TRK_DP) || kind_used(S, TRK_EDP));
+    char what[64];
+    snprintf(what, sizeof what, "the %d simulated ranks of the training job", S->nranks);
+    if (engine_reserve_actors((int64_t)S->nranks * (helper ? 2 : 1), what, err))
+        return -1;
     for (int32_t i = 0; i < S->nranks; i++) {
         tr_rank *R = &S->ranks[i];
         char name[32];

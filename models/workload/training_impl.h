@@ -61,6 +61,8 @@ typedef struct tr_coord {
  * errors are scenario errors at the key concerned. REPLAY: the op list sets the rank count
  * (skips the batch rules). */
 int tr_layout_init(tr_layout *L, const scenario_t *sc, const platform_t *plat, diag_t *err);
+/* PATH as written in the scenario: relative paths start at the scenario file's folder. */
+void tr_resolve_path(const scenario_t *sc, const char *path, char *out, size_t n);
 void tr_layout_free(tr_layout *L);
 tr_coord tr_coord_of(const tr_layout *L, int32_t rank);
 int32_t tr_rank_at(const tr_layout *L, tr_coord c);

@@ -4,6 +4,7 @@
  * Invariant: acc is injective; with the default placement every TP and EP group lies inside
  * one scale-up domain (platform_supernode_of), else the scenario is refused. */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +302,17 @@ static int place_by_order(tr_layout *L, const int order[4])
     return 0;
 }
 
+void tr_resolve_path(const scenario_t *sc, const char *path, char *out, size_t n)
+{
+    if (path[0] == '/' || !sc->source_path || !strchr(sc->source_path, '/')) {
+        snprintf(out, n, "%s", path);
+        return;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", sc->source_path);
+    snprintf(out, n, "%s/%s", dirname(dir), path);
+}
+
 /* The map file: one "RANK ACCELERATOR" pair per line, '#' starts a comment. */
 static int place_by_file(tr_layout *L, const char *path, diag_t *err)
 {
@@ -497,7 +509,9 @@ int tr_layout_init(tr_layout *L, const scenario_t *sc, const platform_t *plat, d
     L->explicit_placement = t->place.file[0] || strcmp(t->place.order, "tp-cp-dp-pp") != 0;
     int rc = 0;
     if (t->place.file[0]) {
-        rc = place_by_file(L, t->place.file, err);
+        char path[4096 + 256];
+        tr_resolve_path(sc, t->place.file, path, sizeof path);
+        rc = place_by_file(L, path, err);
     } else {
         int order[4];
         if (parse_order(t->place.order, order))

@@ -76,8 +76,8 @@ static const field FIELDS[] = {
      WHEN, NULL, NULL},
     {"workload.placement.file", F_STR, DIM_NONE, OFF(place.file), sizeof(((training_spec *)0)->place.file), NULL, "",
      0, 0, false,
-     "Explicit placement: a text file of `RANK ACCELERATOR` lines (every rank once; `#` comments). Overrides "
-     "the order.",
+     "Explicit placement: a text file of `RANK ACCELERATOR` lines (every rank once; `#` comments); relative "
+     "paths start at the scenario's folder. Overrides the order.",
      WHEN, NULL, NULL},
     {"workload.optimizer.distributed", F_BOOL, DIM_NONE, OFF(opt.distributed), 0, NULL, "true", 0, 0, false,
      "Distributed optimizer (ZeRO-1): gradients reduce-scattered, optimizer state sharded over the data-parallel "
@@ -102,16 +102,23 @@ static const field FIELDS[] = {
      "HBM bytes the optimizer step moves per parameter it updates: read and write master weight, two moments "
      "(24 B), read the fp32 gradient (4 B), write the bf16 weight (2 B).",
      WHEN, NULL, NULL},
-    {"workload.efficiency.gemm", F_QTY, DIM_NONE, OFF(eff.gemm), 0, NULL, "0.74", 0, 1, true,
-     "Achieved fraction of peak FLOP/s of dense matmuls (docs/sources.md: measured large-GEMM throughput; "
-     "calibrated once on Megatron-LM's Table 1, docs/validation.md).",
+    {"workload.efficiency.gemm", F_QTY, DIM_NONE, OFF(eff.gemm), 0, NULL, "0.64", 0, 1, true,
+     "Achieved fraction of peak FLOP/s of dense matmuls over a whole training step (launch gaps, wave "
+     "quantisation and communication kernels sharing the SMs included). Default calibrated once on the ten "
+     "rows of Megatron-LM's Table 1 (docs/validation.md, docs/sources.md).",
      WHEN, NULL, NULL},
     {"workload.efficiency.attention", F_QTY, DIM_NONE, OFF(eff.attention), 0, NULL, "0.55", 0, 1, true,
-     "Achieved fraction of peak FLOP/s of the attention core (docs/sources.md).", WHEN, NULL, NULL},
+     "Achieved fraction of peak FLOP/s of the attention core; default within the 50-73% FlashAttention-2 reaches "
+     "on A100 (Dao 2023; docs/sources.md).",
+     WHEN, NULL, NULL},
     {"workload.efficiency.memory", F_QTY, DIM_NONE, OFF(eff.memory), 0, NULL, "0.80", 0, 1, true,
-     "Achieved fraction of HBM bandwidth of memory-bound kernels (docs/sources.md).", WHEN, NULL, NULL},
+     "Achieved fraction of HBM bandwidth of memory-bound kernels (norms, softmax, elementwise, optimizer); "
+     "default an estimate for streaming kernels (docs/sources.md).",
+     WHEN, NULL, NULL},
     {"workload.efficiency.kernel_overhead", F_QTY, DIM_TIME, OFF(eff.kernel_s), 0, NULL, "0 s", 0, 1, false,
-     "Fixed time added to every kernel (launch and tail); 0 by default (docs/sources.md).", WHEN, NULL, NULL},
+     "Fixed time added to every kernel (launch and tail). 0 by default: the calibrated gemm efficiency already "
+     "covers it at the sizes of Table 1 (docs/sources.md).",
+     WHEN, NULL, NULL},
     {"workload.collectives.tp", F_ENUM, DIM_NONE, OFF(alg.tp), 0, REDUCE_ALGS, "auto", 0, 0, false,
      "Algorithm of tensor-parallel collectives (`auto` picks by size and group, NCCL-like).", WHEN, NULL, NULL},
     {"workload.collectives.cp", F_ENUM, DIM_NONE, OFF(alg.cp), 0, REDUCE_ALGS, "auto", 0, 0, false,
@@ -121,8 +128,9 @@ static const field FIELDS[] = {
     {"workload.collectives.dp", F_ENUM, DIM_NONE, OFF(alg.dp), 0, REDUCE_ALGS, "auto", 0, 0, false,
      "Algorithm of gradient reductions, parameter all-gathers and the embedding all-reduce.", WHEN, NULL, NULL},
     {"workload.replay", F_STR, DIM_NONE, OFF(replay), sizeof(((training_spec *)0)->replay), NULL, "", 0, 0, false,
-     "Op-list file to replay instead of generating operators (format in docs/training.md). The parallel degrees "
-     "and placement still define ranks and the tp/cp/ep/dp/pp groups the list names.",
+     "Op-list file to replay instead of generating operators (format in docs/training.md); relative paths start "
+     "at the scenario's folder. The parallel degrees and placement still define the ranks and the tp/cp/ep/dp "
+     "groups the list names.",
      WHEN, NULL, NULL},
     {"workload.symmetry", F_ENUM, DIM_NONE, OFF(symmetry), 0, SYMMETRY, "auto", 0, 0, false,
      "`auto`: at analytic fidelity, simulate one rank per pipeline stage when every group of a kind is priced "
@@ -205,7 +213,9 @@ static int check(scenario_t *sc, diag_t *err)
     if (rc == 0) {
         if (t->replay[0]) {
             tr_replay R;
-            rc = tr_replay_load(&R, t->replay, sc, &L, err);
+            char rpath[4096 + 256];
+            tr_resolve_path(sc, t->replay, rpath, sizeof rpath);
+            rc = tr_replay_load(&R, rpath, sc, &L, err);
             if (rc == 0)
                 tr_replay_free(&R);
         } else {

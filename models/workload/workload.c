@@ -33,6 +33,17 @@ const workload_ops *workload_for(const scenario_t *sc)
 
 int workload_check(const scenario_t *sc, const platform_t *plat, diag_t *err)
 {
+    if (sc->wl.kind == WL_DP_ALLREDUCE || sc->wl.kind == WL_COLLBENCH) {
+        /* One actor per accelerator, plus the sampler, the governor and the resilience timeline:
+         * refused here, before SimGrid loads the platform, rather than aborting inside it. */
+        int64_t n = platform_accelerators(plat);
+        char what[96];
+        diag_t why;
+        snprintf(what, sizeof what, "the %lld ranks of the %s workload", (long long)n,
+                 sc->wl.kind == WL_COLLBENCH ? "collbench" : "dp_allreduce");
+        if (engine_reserve_actors(n + 3, what, &why))
+            return scenario_fail_at(sc, "topology.kind", err, "%s", why.msg);
+    }
     if (sc->wl.kind == WL_COLLBENCH)
         return collbench_check_platform(sc, plat, err);
     if (sc->wl.kind == WL_INFERENCE)
