@@ -27,7 +27,7 @@ for p in $SIZES; do
 done
 
 # Further sections (topology load, training, inference) are added by their scripts.
-for extra in bench/topo_load.sh bench/training.sh bench/inference.sh bench/thermal.sh bench/collbench.sh bench/resilience.sh; do
+for extra in bench/topo_load.sh bench/training.sh bench/inference.sh bench/thermal.sh bench/collbench.sh bench/resilience.sh bench/scorecard.sh; do
   [ -f "$extra" ] && BUILD=$BUILD sh "$extra"
 done
 exit 0
