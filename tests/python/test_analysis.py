@@ -45,7 +45,9 @@ TICK = re.compile(r"`([^`]+)`")
 
 
 def parse_schema(path):
-    """{dataset path: {column: unit}} (empty dict for non-tables) and the set of /summary names."""
+    """{dataset path: [{column: unit}, ...]} (one dict per section that documents the dataset:
+    a dataset written by several models, such as /training/iterations, has one variant per
+    model) and the set of /summary names."""
     datasets, figures = {}, set()
     current, in_summary, unit_col, root_attrs = None, False, None, False
     for line in open(path, encoding="utf-8"):
@@ -55,7 +57,7 @@ def parse_schema(path):
             paths = [t for t in ticks if t.startswith("/") and t.count("/") >= 2 and re.fullmatch(r"[/a-z0-9_.]+", t)]
             current = paths[0] if paths else None
             if current:
-                datasets.setdefault(current, {})
+                datasets.setdefault(current, []).append({})
             in_summary = "/summary" in line and not current
             root_attrs = "attribute" in line.lower() and not current
             unit_col = None
@@ -81,12 +83,12 @@ def parse_schema(path):
         for n in full:
             if n.startswith("/"):
                 if n.count("/") >= 2 and re.fullmatch(r"[/a-z0-9_.]+", n) and not n.startswith("/summary/"):
-                    datasets.setdefault(n, {})
+                    datasets.setdefault(n, [{}])
                 elif n.startswith("/summary/"):
                     figures.add(n[len("/summary/"):])
             elif current and unit_col is not None and unit_col < len(cells):
                 unit = cells[unit_col].strip("` ")
-                datasets[current][n] = "" if unit in ("\u2014", "-", "text") else unit
+                datasets[current][-1][n] = "" if unit in ("\u2014", "-", "text") else unit
             elif in_summary and re.fullmatch(r"[a-z0-9_]+", n):
                 figures.add(n)
     return datasets, figures
@@ -96,17 +98,24 @@ def check_documented(schema, files):
     datasets, figures = parse_schema(schema)
     check(len(datasets) >= 5, "the schema parser found %d datasets in %s (expected several)" % (len(datasets), schema))
     opened = [h5py.File(f, "r") for f in files]
-    for path, cols in sorted(datasets.items()):
+    for path, variants in sorted(datasets.items()):
         where = [f for f in opened if path in f]
         check(where, "documented dataset %s is in none of the traces the tests wrote" % path)
-        for f in where[:1]:
+        tables = []
+        for f in where:
             ds = f[path]
-            if cols and ds.dtype.names is not None:
-                units = dict(zip(ds.dtype.names, [u.decode() for u in ds.attrs["units"]]))
+            if ds.dtype.names is not None:
+                tables.append((f.filename, dict(zip(ds.dtype.names, [u.decode() for u in ds.attrs["units"]]))))
+        for cols in variants:
+            if not cols or not tables:
+                continue
+            # Every documented variant is written, columns and units, by at least one trace.
+            match = [(fn, units) for fn, units in tables if all(c in units for c in cols)]
+            check(match, "%s: no trace has all the documented columns %s (traces: %s)"
+                  % (path, sorted(cols), ", ".join(fn for fn, _ in tables)))
+            for fn, units in match[:1]:
                 for c, u in cols.items():
-                    check(c in units, "%s: documented column %r missing in %s" % (path, c, f.filename))
-                    if c in units:
-                        check(units[c] == u, "%s.%s: unit %r in the file, %r in the schema" % (path, c, units[c], u))
+                    check(units[c] == u, "%s.%s: unit %r in %s, %r in the schema" % (path, c, units[c], fn, u))
     for name in sorted(figures):
         check(any("summary/" + name in f for f in opened),
               "documented summary figure %s is in none of the traces the tests wrote" % name)
