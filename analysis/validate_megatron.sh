@@ -119,11 +119,14 @@ if [ "$write" -eq 1 ]; then
     echo "recomputed forward pass, per GPU per second (the paper's eq. 3 counting). Bubble and exposed"
     echo "communication are shares of the iteration time. Analytic fidelity$(echo "$sets" | grep -q flow && echo " (here: flow)")."
     echo
-    echo "Produced by \`analysis/validate_megatron.sh --write\`$(date -u +' on %Y-%m-%d'); \`make check\` runs the"
-    echo "same comparison (\`--check\`) and fails if a row leaves +-$TOL%."
+    echo "Produced by \`analysis/validate_megatron.sh --write\`; \`make check\` runs the same comparison"
+    echo "(\`--check\`) and fails if a row leaves +-$TOL%. \"wall\" is the run's wall time on the machine that"
+    echo "wrote the table."
     echo
     cat "$table"
     echo
+    awk -F'|' 'NR > 2 && NF > 10 { e = $10; gsub(/[ %+*a-z]/, "", e); v = e + 0; s += (v < 0 ? -v : v); if ((v < 0 ? -v : v) > m) m = (v < 0 ? -v : v); n++ }
+      END { if (n) printf "Mean absolute error %.1f%%, largest %.1f%%, over %d rows.\n\n", s / n, m, n }' "$table"
   } >"$section"
   if [ ! -f "$DOC" ]; then
     { echo "# Validation"; echo; echo "How OAS Twin's models compare with published measurements. Each section is"

@@ -23,7 +23,6 @@ static const char JOB[] = "schema_version: 1\nname: fuzz-oplist\n"
                           "run:\n  fidelity: analytic\n";
 
 static scenario_t SC;
-static platform_t *PLAT;
 static tr_layout LAYOUT;
 
 static void setup(void)
@@ -41,10 +40,12 @@ static void setup(void)
         abort();
     }
     unlink(path);
-    if (!(PLAT = platform_build(&SC, &err)) || tr_layout_init(&LAYOUT, &SC, PLAT, &err)) {
+    platform_t *plat = platform_build(&SC, &err); /* the layout keeps what it needs of it */
+    if (!plat || tr_layout_init(&LAYOUT, &SC, plat, &err)) {
         fprintf(stderr, "fuzz_oplist: the fixed job has no layout: %s\n", err.msg);
         abort();
     }
+    platform_free(plat);
 }
 
 static void check_loaded(const tr_replay *R)

@@ -3,6 +3,7 @@
  * that every simulating command behaves the same). Invariant: an interrupted or failed run
  * leaves nothing at the output path, unless --checkpoint-trace asked for a partial trace. */
 #include "runner.h"
+#include "resilience/resilience.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -245,6 +246,7 @@ int runner_run(const scenario_t *sc, const runner_cli *c, const char *default_ou
         scenario_describe(sc, stdout);
         platform_describe(plat, stdout);
         workload_for(sc)->describe(sc, stdout);
+        resilience_describe(sc, stdout);
         rc = 0;
         goto out_platform;
     }

@@ -166,5 +166,8 @@ else ko "scorecard run-degraded --down 0,4: no /degraded/links in the trace ($(c
 # ---- 10. hardening: bad request traces and op lists, YAML hazards, resource limits: tests/hardening_tests.sh ----
 . tests/hardening_tests.sh
 
+# ---- 11. LLM training replay (generated jobs, symmetry, op lists, Megatron-LM table): tests/training_tests.sh ----
+. tests/training_tests.sh
+
 printf 'scenario tests: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

@@ -65,14 +65,13 @@ static const field FIELDS[] = {
     REPAIR_FIELD("host", FL_HOST, "24 h", "Default: as an accelerator."),
     PROCESS_FIELDS("switch", FL_SWITCH, "none", "0 s",
                    "Default `none`: the Llama 3 report counts switches together with cables (35 of 419); give a "
-                   "rate per switch chip for the machine studied. A switch failure stops the job."),
+                   "rate per switch chip for the machine studied. A switch failure stops the job, which restarts around "
+                   "it (no repair time on its path)."),
     COUNT_FIELD("switch", FL_SWITCH, "every switch chip, scale-up and scale-out"),
-    REPAIR_FIELD("switch", FL_SWITCH, "4 h", "Not on the job's path (it restarts around it). Default: assumption."),
     PROCESS_FIELDS("optics", FL_OPTICS, "exponential", "0 s",
                    "Default: the mean FIT of the machine's modules, from each medium's `topology.media.*.fit` (mtbf "
                    "`0 s` and fit `0` mean: take it from there). A failed module or cable stops the job."),
     COUNT_FIELD("optics", FL_OPTICS, "every optical module end"),
-    REPAIR_FIELD("optics", FL_OPTICS, "4 h", "Not on the job's path. Default: assumption."),
     PROCESS_FIELDS("link_flap", FL_LINK_FLAP, "none", "0 s",
                    "A flap leaves one physical link (one plane of a bundle) at `bandwidth_factor` of its bandwidth "
                    "for `duration`; the job continues, slower. Default `none`: no published rate."),

@@ -18,6 +18,15 @@ static const char *const NETS[] = {"scaleout", "dedicated", NULL};
 static const char *const KV_TIERS[] = {"none", "dram", "ssd", NULL};
 
 static const field FIELDS[] = {
+    {"storage.checkpoint.mode", F_ENUM, DIM_NONE, OFF(ckpt.mode), 0, MODES, "sync", 0, 0, false,
+     "`sync`: training stops while the checkpoint is copied to host memory and written to its tier. "
+     "`two_stage`: training stops only for the copy; the write runs in the background and the checkpoint "
+     "counts once it is complete (a failure during the write falls back to the previous one).",
+     WHEN_ON, NULL, NULL},
+    {"storage.checkpoint.tier", F_ENUM, DIM_NONE, OFF(ckpt.tier), 0, TIERS, "pfs", 0, 0, false,
+     "Where a checkpoint is made durable: `pfs` (survives any failure) or `nvme` (node-local: a host failure "
+     "falls back to the last checkpoint copied to the PFS, see `pfs_every`).",
+     WHEN_ON, NULL, NULL},
     {"storage.host.copy_bandwidth", F_QTY, DIM_BANDWIDTH, OFF(host.copy_bw_Bps), 0, NULL, "63 GB/s", 0, BIG, true,
      "Copy bandwidth from one accelerator's memory to host memory (and back). Default: PCIe 5.0 x16, 32 GT/s x 16 "
      "lanes x 128/130, per direction (an upper bound; H100 SXM).",
@@ -25,15 +34,16 @@ static const field FIELDS[] = {
     {"storage.host.capacity", F_QTY, DIM_BYTES, OFF(host.capacity_B), 0, NULL, "1 TB", 0, BIG, false,
      "Host memory per node free for checkpoint buffers (a two-stage checkpoint holds the node's whole shard). "
      "Default: half of a DGX H100's 2 TB.",
-     WHEN_ON, NULL, NULL},
+     "storage.checkpoint.mode=two_stage", NULL, NULL},
     {"storage.nvme.write_bandwidth", F_QTY, DIM_BANDWIDTH, OFF(nvme.write_bw_Bps), 0, NULL, "30.4 GB/s", 0, BIG, true,
      "Node-local NVMe write bandwidth, per node. Default: 8 U.2 drives (DGX H100) x 3.8 GB/s sequential write "
      "(PCIe 4.0 enterprise drive class).",
-     WHEN_ON, NULL, NULL},
+     "storage.checkpoint.tier=nvme", NULL, NULL},
     {"storage.nvme.read_bandwidth", F_QTY, DIM_BANDWIDTH, OFF(nvme.read_bw_Bps), 0, NULL, "56 GB/s", 0, BIG, true,
-     "Node-local NVMe read bandwidth, per node. Default: 8 drives x 7 GB/s sequential read.", WHEN_ON, NULL, NULL},
+     "Node-local NVMe read bandwidth, per node. Default: 8 drives x 7 GB/s sequential read.",
+     "storage.checkpoint.tier=nvme", NULL, NULL},
     {"storage.nvme.capacity", F_QTY, DIM_BYTES, OFF(nvme.capacity_B), 0, NULL, "30.72 TB", 0, BIG, false,
-     "Node-local NVMe capacity. Default: DGX H100, 8 x 3.84 TB.", WHEN_ON, NULL, NULL},
+     "Node-local NVMe capacity. Default: DGX H100, 8 x 3.84 TB.", "storage.checkpoint.tier=nvme", NULL, NULL},
     {"storage.pfs.write_bandwidth", F_QTY, DIM_BANDWIDTH, OFF(pfs.write_bw_Bps), 0, NULL, "2 TB/s", 0, BIG, true,
      "Aggregate write bandwidth of the shared parallel file system, all clients together. Default: Llama 3's "
      "Tectonic, 2 TB/s sustained (7 TB/s peak).",
@@ -55,15 +65,6 @@ static const field FIELDS[] = {
      "Storage-network bandwidth of one node. Default: DGX H100, two ConnectX-7 ports at 400 Gb/s toward the "
      "storage fabric.",
      "storage.pfs.network=dedicated", NULL, NULL},
-    {"storage.checkpoint.mode", F_ENUM, DIM_NONE, OFF(ckpt.mode), 0, MODES, "sync", 0, 0, false,
-     "`sync`: training stops while the checkpoint is copied to host memory and written to its tier. "
-     "`two_stage`: training stops only for the copy; the write runs in the background and the checkpoint "
-     "counts once it is complete (a failure during the write falls back to the previous one).",
-     WHEN_ON, NULL, NULL},
-    {"storage.checkpoint.tier", F_ENUM, DIM_NONE, OFF(ckpt.tier), 0, TIERS, "pfs", 0, 0, false,
-     "Where a checkpoint is made durable: `pfs` (survives any failure) or `nvme` (node-local: a host failure "
-     "falls back to the last checkpoint copied to the PFS, see `pfs_every`).",
-     WHEN_ON, NULL, NULL},
     {"storage.checkpoint.size", F_QTY, DIM_BYTES, OFF(ckpt.size_B), 0, NULL, "0 B", 0, BIG, false,
      "Size of one checkpoint of the whole job. `0 B`: `bytes_per_parameter` x the model's parameters "
      "(workload.model).",

@@ -82,16 +82,22 @@ static void describe(const scenario_t *sc, FILE *f)
         return;
     }
     static const char *const rec[] = {"no", "selective", "full"};
+    char dp[48];
+    if (t->par.dp)
+        snprintf(dp, sizeof dp, "%lld", (long long)t->par.dp);
+    else
+        snprintf(dp, sizeof dp, "(the remaining accelerators)");
     fprintf(f,
             "Workload: training %s (%s parameters%s) for %lld iteration%s; global batch %lld sequences of %lld "
-            "tokens in micro-batches of %lld; TP %lld x PP %lld%s x DP %s x CP %lld, EP %lld; %s schedule; %s "
+            "tokens in micro-batches of %lld; TP %lld x PP %lld x DP %s x CP %lld, EP %lld; %s schedule; %s "
             "recomputation; %s optimizer with %s gradient reduction.\n",
             m->name, params, m->experts ? ", mixture of experts" : "", (long long)t->steps, t->steps == 1 ? "" : "s",
             (long long)t->global_batch, (long long)m->seq_len, (long long)t->micro_batch, (long long)t->par.tp,
-            (long long)t->par.pp, t->par.virtual_stages > 1 ? " (interleaved)" : "",
-            t->par.dp ? "set" : "all remaining", (long long)t->par.cp, (long long)t->par.ep,
+            (long long)t->par.pp, dp, (long long)t->par.cp, (long long)t->par.ep,
             t->par.virtual_stages > 1 ? "interleaved 1F1B" : "1F1B", rec[t->recompute],
             t->opt.distributed ? "distributed" : "replicated", t->opt.overlap_grad_reduce ? "overlapped" : "blocking");
+    if (t->par.virtual_stages > 1)
+        fprintf(f, "Each pipeline rank holds %lld model chunks.\n", (long long)t->par.virtual_stages);
 }
 
 const workload_ops workload_training = {"training", setup, finish, describe};

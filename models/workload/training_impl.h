@@ -218,6 +218,9 @@ typedef struct tr_replay {
  * Errors are "PATH:LINE:COL: error: ...". */
 int tr_replay_load(tr_replay *R, const char *path, const scenario_t *sc, const tr_layout *L, diag_t *err);
 void tr_replay_free(tr_replay *R);
+/* The group an op list's collective OP of RANK runs on: a layout group (*KIND its tr_kind, *G its
+ * index) or one of the list's own (*KIND = TRK_USER, *G its index in R->groups). */
+void tr_rop_group(const tr_replay *R, const tr_layout *L, int32_t rank, const tr_rop *op, int *kind, int32_t *g);
 
 
 /* ---- run state: training_exec.c (actors), training_sym.c (symmetry), training_record.c ---- */

@@ -1,6 +1,8 @@
 /* Workload dispatch by scenario kind, and the `workload.kind` key every workload part keys on. */
 #include "workload.h"
 
+#include "resilience/resilience.h"
+
 #include "collbench.h"
 
 static const char *const WL_KINDS[] = {"dp_allreduce", "training", "inference", "collbench", NULL};
@@ -44,6 +46,8 @@ int workload_check(const scenario_t *sc, const platform_t *plat, diag_t *err)
         if (engine_reserve_actors(n + 3, what, &why))
             return scenario_fail_at(sc, "topology.kind", err, "%s", why.msg);
     }
+    if (resilience_check(sc, plat, err))
+        return -1;
     if (sc->wl.kind == WL_COLLBENCH)
         return collbench_check_platform(sc, plat, err);
     if (sc->wl.kind == WL_INFERENCE)
