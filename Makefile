@@ -165,8 +165,9 @@ $(BUILD)/fuzz/fuzz-%: fuzz/driver.c $(BUILD)/liboastwin.a
 	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -DFUZZ_TARGET=fuzz_one_$* -o $@ $< $(BUILD)/liboastwin.a $(LDLIBS_ALL)
 
 # Valgrind memcheck of the demo and of one small scenario per workload family (flow dp_allreduce,
-# training, inference): any memory error or leak fails. About 80 s on an idle machine (the demo
-# alone about 50 s under valgrind); not part of `make check`. Needs the plain build (not SAN).
+# training, inference): any memory error or leak fails. About 80 s of CPU, 2 min of wall time on a
+# loaded 2-core machine (the demo is most of it); not part of `make check`. Needs the plain build
+# (not SAN). The one reachable block it shows is ours: the interned file names, kept by design.
 VALGRIND_SCENARIOS := scenarios/default.yaml scenarios/tests/small.yaml scenarios/tests/training-small.yaml \
                       tests/data/inference-tiny.yaml
 valgrind: $(BUILD)/oastwin

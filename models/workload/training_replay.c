@@ -380,12 +380,14 @@ static int parse_op(parser *P, token *tok, size_t n)
             token t = {d, after_col + (int)(d - buf)};
             long did;
             if (parse_int(P, &t, "dependency id", 0, 2147483647L, &did))
-                return -1;
+                goto bad;
             int32_t j = index_of_id(R, (int32_t)rank, (int32_t)did);
-            if (j < 0)
-                return fail(P, t.col, "rank %ld has no earlier op %ld", rank, did);
+            if (j < 0) {
+                fail(P, t.col, "rank %ld has no earlier op %ld", rank, did);
+                goto bad;
+            }
             if (add_dep(P, &op, j))
-                return -1;
+                goto bad;
         }
     }
     /* iteration marks order the rank's work: a mark waits for every stream, and the first op
@@ -393,25 +395,26 @@ static int parse_op(parser *P, token *tok, size_t n)
     if (op.kind == TRR_ITER) {
         for (int32_t s = 0; s < rp->cap; s++) {
             if (rp->last_of_stream[s] >= 0 && add_dep(P, &op, rp->last_of_stream[s]))
-                return -1;
+                goto bad;
             rp->since_marker[s] = false;
         }
         if (rp->marker >= 0 && add_dep(P, &op, rp->marker))
-            return -1;
+            goto bad;
     } else if (rp->marker >= 0 && !rp->since_marker[op.stream]) {
         if (add_dep(P, &op, rp->marker))
-            return -1;
+            goto bad;
     }
     if (op.kind != TRR_ITER)
         rp->since_marker[op.stream] = true;
-    if (push_op(P, (int32_t)rank, &op)) {
-        free(op.deps);
-        return -1;
-    }
+    if (push_op(P, (int32_t)rank, &op))
+        goto bad;
     rp->last_of_stream[op.stream] = idx;
     if (op.kind == TRR_ITER)
         rp->marker = idx;
     return 0;
+bad: /* the dependencies gathered so far belong to no op */
+    free(op.deps);
+    return -1;
 }
 
 /* ---- whole-list checks ---- */

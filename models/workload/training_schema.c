@@ -13,7 +13,6 @@
 #define BIG 1e300
 #define WHEN "workload.kind=training"
 
-static const char *const PRECISIONS[] = {"bf16", "fp16", NULL};
 static const char *const RECOMPUTE[] = {"none", "selective", "full", NULL};
 static const char *const ATTN_KERNELS[] = {"flash", "unfused", NULL};
 static const char *const SYMMETRY[] = {"auto", "off", NULL};
@@ -31,10 +30,6 @@ static const field FIELDS[] = {
      NULL, NULL},
     {"workload.train_tokens", F_QTY, DIM_NONE, OFF(train_tokens), 0, NULL, "0", 0, BIG, false,
      "Tokens of the whole training run, for the `time_to_train` summary figure (e.g. `15e12`); 0 skips it.",
-     WHEN, NULL, NULL},
-    {"workload.precision", F_ENUM, DIM_NONE, OFF(precision), 0, PRECISIONS, "bf16", 0, 0, false,
-     "Compute and activation precision (2 bytes per element); matmuls run at "
-     "hardware.accelerator.peak_flops.",
      WHEN, NULL, NULL},
     {"workload.recompute", F_ENUM, DIM_NONE, OFF(recompute), 0, RECOMPUTE, "none", 0, 0, false,
      "Activation recomputation: `full` re-runs each layer's forward pass before its backward pass (Megatron-LM "

@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum tr_precision { TR_PREC_BF16, TR_PREC_FP16 } tr_precision;
 typedef enum tr_recompute { TR_RECOMPUTE_NONE, TR_RECOMPUTE_SELECTIVE, TR_RECOMPUTE_FULL } tr_recompute;
 typedef enum tr_attention_kernel { TR_ATTN_FLASH, TR_ATTN_UNFUSED } tr_attention_kernel;
 typedef enum tr_symmetry { TR_SYMMETRY_AUTO, TR_SYMMETRY_OFF } tr_symmetry;
@@ -18,7 +17,6 @@ typedef struct training_spec {
     int64_t global_batch;   /* sequences per iteration */
     int64_t micro_batch;    /* sequences per micro-batch */
     double train_tokens;    /* tokens for the time-to-train figure; 0 = not asked */
-    int precision;          /* tr_precision */
     int recompute;          /* tr_recompute */
     int attention_kernel;   /* tr_attention_kernel */
     bool dropout;

@@ -214,7 +214,8 @@ static int replica_classes(tr_run *S, int32_t p2p, diag_t *err)
         for (int32_t d = 0; d < D; d++) {
             int32_t k = 0;
             while (k < S->nsig && !(V[S->sig_rep[k]].n == V[d].n &&
-                                    !memcmp(V[S->sig_rep[k]].v, V[d].v, V[d].n * sizeof *V[d].v)))
+                                    (V[d].n == 0 || /* an empty signature may have no array */
+                                     !memcmp(V[S->sig_rep[k]].v, V[d].v, V[d].n * sizeof *V[d].v))))
                 k++;
             if (k == S->nsig)
                 S->sig_rep[S->nsig++] = d;
