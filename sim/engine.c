@@ -177,7 +177,18 @@ static struct observers {
     void *progress_ctx;
     void (*done)(void *ctx);
     void *done_ctx;
+    bool symmetric;
 } OBS;
+
+void engine_set_symmetric(bool on)
+{
+    OBS.symmetric = on;
+}
+
+bool engine_symmetric(void)
+{
+    return OBS.symmetric;
+}
 
 void engine_progress(double done, double total)
 {

@@ -89,6 +89,11 @@ void engine_progress_tick(void);
 void engine_set_state_many(const int32_t *accs, int32_t n, acc_state state);
 double engine_compute_many(const int32_t *accs, int32_t n, double flop, double hbm_bytes, double efficiency);
 
+/* A model that simulates one actor per class of identical accelerators says so (cleared by
+ * engine_run); models that change one accelerator's world (a degraded link) ask. */
+void engine_set_symmetric(bool on);
+bool engine_symmetric(void);
+
 /* Observers (appended for models/resilience): FN is called at every engine_progress() with
  * its arguments, and once when the workload calls engine_workload_done(), in the caller's actor.
  * One of each; a later call replaces it; engine_run() clears them. */

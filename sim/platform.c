@@ -109,6 +109,7 @@ void platform_free(platform_t *p)
     free(p->xml_lat);
     free(p->deg_id);
     free(p->deg_factor);
+    free(p->deg_slot);
     free(p);
 }
 
@@ -231,9 +232,12 @@ int platform_link_degrade(platform_t *p, int64_t phys, double factor, uint32_t *
     phys_link pl;
     if (!(factor >= 0 && factor <= 1) || phys_global(p, phys, &pl) || cap < 2)
         return -1;
-    size_t k = 0;
-    while (k < p->ndeg && p->deg_id[k] != phys)
-        k++;
+    if (!p->deg_slot) {
+        p->deg_slot = calloc((size_t)platform_nphys_links(p), sizeof *p->deg_slot);
+        if (!p->deg_slot)
+            return -1;
+    }
+    size_t k = p->deg_slot[phys] ? p->deg_slot[phys] - 1 : p->ndeg;
     double old = k < p->ndeg ? p->deg_factor[k] : 1.0;
     if (k == p->ndeg) {
         if (p->ndeg == p->capdeg) {
@@ -249,6 +253,7 @@ int platform_link_degrade(platform_t *p, int64_t phys, double factor, uint32_t *
             p->capdeg = c;
         }
         p->deg_id[p->ndeg++] = phys;
+        p->deg_slot[phys] = p->ndeg;
     }
     p->deg_factor[k] = factor;
     double delta = pl.cls->bw_Bps * (factor - old);
@@ -259,6 +264,63 @@ int platform_link_degrade(platform_t *p, int64_t phys, double factor, uint32_t *
     p->link_bw[pl.sim_down] = fmax(0.0, p->link_bw[pl.sim_down] + delta);
     changed[1] = pl.sim_down;
     return 2;
+}
+
+int platform_phys_get(const platform_t *p, int64_t i, platform_phys *out)
+{
+    phys_link pl;
+    if (phys_global(p, i, &pl))
+        return -1;
+    int64_t per = p->ops->nphys(p);
+    memset(out, 0, sizeof *out);
+    if (i < (int64_t)p->S * per) {
+        int32_t s = (int32_t)(i / per);
+        /* local ends: accelerators 0..ns-1, then the supernode's switches ns + k */
+        int64_t acc0 = (int64_t)s * p->ns, sw0 = p->n + (int64_t)s * p->sw_per_sn - p->ns;
+        out->a = pl.a + (pl.a < p->ns ? acc0 : sw0);
+        out->b = pl.b + (pl.b < p->ns ? acc0 : sw0);
+        out->via = pl.via >= 0 ? pl.via + sw0 : -1;
+        out->supernode = s;
+    } else {
+        int64_t nic0 = p->n + (int64_t)p->S * p->sw_per_sn, sw0 = nic0 + so_nics(p);
+        so_phys(p, i - (int64_t)p->S * per, nic0, sw0, &pl);
+        out->a = pl.a;
+        out->b = pl.b;
+        out->via = pl.via;
+        out->supernode = -1;
+    }
+    out->tier = pl.tier;
+    out->plane = pl.plane;
+    out->sim_up = pl.sim_up;
+    out->sim_down = pl.sim_down;
+    out->bw_Bps = pl.cls->bw_Bps;
+    out->optical = hw_medium_is_optical(pl.cls->medium) != 0;
+    if (out->optical) {
+        int64_t lanes = hw_link_lanes(pl.cls, p->t.media);
+        int64_t per_module = p->t.media[pl.cls->medium].lanes;
+        out->module_share = lanes > 0 && per_module > 0 && per_module < lanes ? (double)per_module / (double)lanes : 1.0;
+    }
+    return 0;
+}
+
+int64_t platform_nswitches(const platform_t *p)
+{
+    return (int64_t)p->S * p->sw_per_sn + (p->has_so ? so_nswitches(p) : 0);
+}
+
+int64_t platform_switch_node(const platform_t *p, int64_t k)
+{
+    int64_t up = (int64_t)p->S * p->sw_per_sn;
+    if (k < 0 || k >= platform_nswitches(p))
+        return -1;
+    if (k < up)
+        return p->n + k;
+    return p->n + up + so_nics(p) + (k - up);
+}
+
+int32_t platform_planes(const platform_t *p)
+{
+    return p->t.kind == TOPO_SWITCHED || p->t.kind == TOPO_CLOS2 ? p->planes : 0;
 }
 
 /* Sets link I of the loaded platform to its current bandwidth (BW) and/or latency (LAT). */

@@ -69,6 +69,30 @@ int64_t platform_nphys_links(const platform_t *p);
  * fail a whole route should not schedule transfers on it. */
 int platform_link_degrade(platform_t *p, int64_t phys, double factor, uint32_t *changed, size_t cap);
 
+/* One physical link as failures see it: its ends as /topology/nodes ids (accelerators 0..n-1,
+ * then each supernode's switch chips, then NICs, then the scale-out switches), the circuit
+ * switch it crosses (or -1), tier, plane or rail (-1 if none), supernode (-1: scale-out fabric),
+ * the simulated links carrying it (global ids), its nominal bandwidth per direction, whether it
+ * carries light and the lanes it takes in one of its modules (0 when not optical). */
+typedef struct platform_phys {
+    int64_t a, b, via;
+    int32_t tier, plane, supernode;
+    uint32_t sim_up, sim_down;
+    double bw_Bps;
+    bool optical;
+    double module_share; /* optical: the share of the link one failed module takes (1: all of it) */
+} platform_phys;
+
+/* Fills OUT for physical link I (0 <= I < platform_nphys_links). Returns 0, or -1 for a bad id. */
+int platform_phys_get(const platform_t *p, int64_t i, platform_phys *out);
+/* Switch chips of the whole machine (each supernode's, then the scale-out fabric's), and the
+ * /topology/nodes id of switch K (0 <= K < platform_nswitches), or -1 for a bad K. */
+int64_t platform_nswitches(const platform_t *p);
+int64_t platform_switch_node(const platform_t *p, int64_t k);
+/* Scale-up planes of one supernode: switched and clos2 (0 for torus and fullmesh, which have
+ * dimensions rather than planes). */
+int32_t platform_planes(const platform_t *p);
+
 /* Locality, for placing ranks: the node (accelerators behind the same first-level switch chips or
  * on one board/tray) and the supernode (scale-up domain) of accelerator ACC. Accelerators are
  * numbered supernode by supernode, node by node. */

@@ -104,6 +104,7 @@ struct platform {
     int64_t *deg_id;
     double *deg_factor;
     size_t ndeg, capdeg;
+    size_t *deg_slot;               /* per physical link: 1 + its index in deg_id, 0 if never degraded */
 };
 
 /* ---- scale-out (sim/topo_scaleout.c) ---- */

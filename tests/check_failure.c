@@ -320,9 +320,11 @@ static const struct {
 } BAD[] = {
     {"failures:\n  schedule:\n    - {time: 1 h, class: gpu}\n",
      "S:18:26: error: 'failures.schedule[0].class' must be one of accelerator, hbm, host, switch, optics, "
-     "link_flap, software, not 'gpu'"},
-    {"failures:\n  schedule:\n    - {time: 1 h, class: host, duration: 3 s}\n",
-     "S:18:42: error: 'failures.schedule[0]': duration and bandwidth_factor apply only to class link_flap"},
+     "link_flap, software, plane, not 'gpu'"},
+    {"failures:\n  schedule:\n    - {time: 1 h, class: host, bandwidth_factor: 0.5}\n",
+     "S:18:50: error: 'failures.schedule[0]': bandwidth_factor applies only to class link_flap"},
+    {"failures:\n  schedule:\n    - {time: 1 h, class: software, duration: 3 s}\n",
+     "S:18:46: error: 'failures.schedule[0]': a software failure has no duration (the job restarts)"},
     {"failures:\n  schedule:\n    - {class: host}\n", "S:18:7: error: missing required key 'failures.schedule[0].time'"},
     {"failures:\n  schedule: {time: 1 h}\n", "S:17:13: error: 'failures.schedule' must be a list of mappings, not a mapping"},
     {"failures:\n  accelerator: {mtbf: 0 s}\n",

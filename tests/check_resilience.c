@@ -355,16 +355,21 @@ END_TEST
 
 /* ---- whole runs ---- */
 
-static char *run_to(const char *dir, const char *name, const char *sets)
+static char *run_scenario_to(const char *dir, const char *scenario, const char *name, const char *sets)
 {
     const char *bin = getenv("OASTWIN"), *root = getenv("OASTWIN_ROOT");
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s run %s/scenarios/tests/resilience-small.yaml -q -o %s/%s.h5 %s 2>%s/err",
-             bin && *bin ? bin : "build/oastwin", root && *root ? root : ".", dir, name, sets, dir);
+    snprintf(cmd, sizeof cmd, "%s run %s/scenarios/tests/%s.yaml -q -o %s/%s.h5 %s 2>%s/err",
+             bin && *bin ? bin : "build/oastwin", root && *root ? root : ".", scenario, dir, name, sets, dir);
     ck_assert_msg(system(cmd) == 0, "run failed: %s", cmd);
     char *path = malloc(512);
     snprintf(path, 512, "%s/%s.h5", dir, name);
     return path;
+}
+
+static char *run_to(const char *dir, const char *name, const char *sets)
+{
+    return run_scenario_to(dir, "resilience-small", name, sets);
 }
 
 static double figure(h5r_figure *f, size_t n, const char *name)
@@ -466,6 +471,63 @@ START_TEST(test_run_same_seed_same_trace)
 }
 END_TEST
 
+/* Rows of /events of KIND in the trace at PATH (h5dump, as the test above counts restarts). */
+static int count_events(const char *dir, const char *path, const char *kind)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "h5dump -d /events %s | grep -c '\"%s\\\\000' > %s/count; true", path, kind, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/count", dir);
+    FILE *f = fopen(cmd, "r");
+    int n = -1;
+    ck_assert_int_eq(fscanf(f, "%d", &n), 1);
+    fclose(f);
+    return n;
+}
+
+START_TEST(test_switch_and_plane_failures_degrade_two_planes_and_stop_one)
+{
+    char dir[] = "/tmp/check_resilience_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *two = run_scenario_to(dir, "resilience-netfail", "two", "");
+    char *one = run_scenario_to(dir, "resilience-netfail", "one", "--set topology.planes=1");
+    diag_t err;
+    h5r_file *f2 = h5r_open(two, &err), *f1 = h5r_open(one, &err);
+    ck_assert_msg(f2 && f1, "%s", err.msg);
+    h5r_figure *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    ck_assert_int_eq(h5r_summary(f2, &a, &na, &err), 0);
+    ck_assert_int_eq(h5r_summary(f1, &b, &nb, &err), 0);
+    /* two planes: every switch failure leaves a path; the plane failure's cost was measured */
+    ck_assert_int_eq((int)figure(a, na, "cutting_switch"), 0);
+    int sw = (int)figure(a, na, "failures_switch");
+    ck_assert_msg(sw >= 2, "%d switch failures", sw);
+    ck_assert_int_eq(count_events(dir, two, "switch_down"), sw);
+    int back = count_events(dir, two, "switch_restored"); /* a repair may fall after the horizon */
+    ck_assert_msg(back <= sw && back >= sw - 2, "%d of %d switches back", back, sw);
+    ck_assert_int_eq((int)figure(a, na, "degradation_measured_plane"), 1);
+    double x = figure(a, na, "degradation_exposure_plane");
+    ck_assert_msg(x > 0 && x < 1, "plane exposure %g", x);
+    ck_assert_msg(figure(a, na, "degraded_extra_time") > 0, "the degraded network cost nothing");
+    /* one plane: the only switch cuts every accelerator off, so its failures stop the job */
+    ck_assert_int_eq((int)figure(b, nb, "cutting_switch"), 1);
+    ck_assert_int_eq(count_events(dir, one, "switch_down"), 0);
+    ck_assert_msg(figure(b, nb, "interruptions") > figure(a, na, "interruptions"), "interruptions %g vs %g",
+                  figure(b, nb, "interruptions"), figure(a, na, "interruptions"));
+    ck_assert_msg(figure(b, nb, "job_mtbf_expected") < figure(a, na, "job_mtbf_expected"),
+                  "switches did not count in the job MTBF");
+    free(a);
+    free(b);
+    h5r_close(f2);
+    h5r_close(f1);
+    free(two);
+    free(one);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *resilience_suite(void)
 {
     Suite *s = suite_create("resilience");
@@ -489,6 +551,7 @@ static Suite *resilience_suite(void)
     tcase_set_timeout(tr, 60);
     tcase_add_test(tr, test_run_writes_events_timeline_and_goodput);
     tcase_add_test(tr, test_run_same_seed_same_trace);
+    tcase_add_test(tr, test_switch_and_plane_failures_degrade_two_planes_and_stop_one);
     suite_add_tcase(s, tr);
     return s;
 }

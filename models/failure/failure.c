@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const NAMES[FL__NCLASSES] = {"accelerator", "hbm",       "host",    "switch",
-                                                "optics",      "link_flap", "software"};
+static const char *const NAMES[FL__NCLASSES] = {"accelerator", "hbm",      "host",  "switch", "optics",
+                                                "link_flap",   "software", "plane"};
 
 const char *fl_class_name(int cls)
 {
@@ -23,7 +23,22 @@ const char *fl_class_name(int cls)
 
 bool fl_class_stops(int cls)
 {
-    return cls != FL_LINK_FLAP;
+    return cls != FL_LINK_FLAP && cls != FL_PLANE;
+}
+
+bool fl_class_degrades(int cls)
+{
+    return cls == FL_LINK_FLAP || cls == FL_PLANE || cls == FL_SWITCH || cls == FL_OPTICS;
+}
+
+void fl_component_name(const fl_event *f, char *buf, size_t n)
+{
+    static const char *const FMT[FL__NCLASSES] = {"acc%lld", "acc%lld.hbm", "node%lld", "switch%lld",
+                                                  "module%lld", "link%lld", "job", "plane%lld"};
+    if (f->cls < 0 || f->cls >= FL__NCLASSES || f->cls == FL_SOFTWARE)
+        snprintf(buf, n, "job");
+    else
+        snprintf(buf, n, FMT[f->cls], (long long)f->component);
 }
 
 bool fl_class_takes_node(int cls)
@@ -46,6 +61,14 @@ double fl_class_rate_Hz(const fl_class_spec *c, int64_t n)
 {
     double m = fl_class_mtbf_s(c);
     return isinf(m) || n <= 0 ? 0.0 : (double)n / m;
+}
+
+double fl_mtbf_of_s(const failure_spec *fs, const fl_counts *stopping)
+{
+    double rate = 0;
+    for (int c = 0; c < FL__NCLASSES; c++)
+        rate += fl_class_rate_Hz(&fs->cls[c], stopping->n[c]);
+    return rate > 0 ? 1.0 / rate : INFINITY;
 }
 
 double fl_job_mtbf_s(const failure_spec *fs, const fl_counts *counts)
@@ -228,7 +251,7 @@ int fl_plan_next(fl_plan *p, fl_event *out)
         const fl_sched_spec *s = &p->sched[p->next_sched++];
         const fl_class_spec *c = &p->fs.cls[s->cls];
         *out = (fl_event){.t_s = s->t_s, .cls = s->cls, .component = s->component, .scheduled = true};
-        out->duration_s = s->cls == FL_LINK_FLAP ? (s->duration_s >= 0 ? s->duration_s : c->duration_s) : c->repair_s;
+        out->duration_s = s->duration_s >= 0 ? s->duration_s : s->cls == FL_LINK_FLAP ? c->duration_s : c->repair_s;
         out->bw_factor = s->cls == FL_LINK_FLAP ? (s->bw_factor >= 0 ? s->bw_factor : c->bw_factor) : 0.0;
         return 0;
     }

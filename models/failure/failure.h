@@ -7,6 +7,7 @@
 #define OAS_FAILURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -14,8 +15,14 @@
 
 /* "accelerator", "hbm", "host", "switch", "optics", "link_flap", "software". */
 const char *fl_class_name(int cls);
-/* Whether a failure of class CLS stops a training job (every class but link_flap). */
+/* Whether a failure of class CLS stops a training job by its class alone: accelerator, hbm,
+ * host, software, and (without a machine to look at) switch and optics. A caller that knows the
+ * machine decides switch and optics failures itself (models/resilience): they stop the job only
+ * where they leave no path. */
 bool fl_class_stops(int cls);
+/* Whether a failure of class CLS can degrade bandwidth without stopping the job: link_flap,
+ * plane, switch, optics. */
+bool fl_class_degrades(int cls);
 /* Whether a failure of class CLS takes a node out of service until repaired (a spare can
  * replace it at once): accelerator, hbm, host. */
 bool fl_class_takes_node(int cls);
@@ -40,6 +47,9 @@ typedef struct fl_counts {
  * n / MTBF (INFINITY when none can happen). Exact for exponential processes; for Weibull it is
  * the long-run mean (renewal theorem). */
 double fl_job_mtbf_s(const failure_spec *fs, const fl_counts *counts);
+/* The same over every class, with STOPPING giving for each class the components whose failure
+ * stops the job (a machine-aware caller counts the switches that leave no path, and so on). */
+double fl_mtbf_of_s(const failure_spec *fs, const fl_counts *stopping);
 
 /* One failure. */
 typedef struct fl_event {
@@ -63,5 +73,9 @@ double fl_plan_peek_s(const fl_plan *p);
 /* Takes the next failure in time order (ties: scheduled first, then class, then component).
  * Returns 0, or -1 when there is none (OUT untouched) or memory ran out. */
 int fl_plan_next(fl_plan *p, fl_event *out);
+
+/* The component a failure names, as /events writes it: acc<k>, acc<k>.hbm, node<k>, switch<k>,
+ * module<k>, link<k>, plane<k>, or job. */
+void fl_component_name(const fl_event *f, char *buf, size_t n);
 
 #endif

@@ -15,7 +15,7 @@
 #define WHEN_ON "resilience.mode=timeline"
 
 static const char *const DISTS[] = {"none", "exponential", "weibull", NULL};
-static const char *const CLASSES[] = {"accelerator", "hbm", "host", "switch", "optics", "link_flap", "software", NULL};
+static const char *const CLASSES[] = {"accelerator", "hbm", "host", "switch", "optics", "link_flap", "software", "plane", NULL};
 
 /* The keys every class has: its process (distribution, mtbf or fit, Weibull shape), how many
  * components (N "count" keys only where the platform decides), and repair. */
@@ -65,13 +65,23 @@ static const field FIELDS[] = {
     REPAIR_FIELD("host", FL_HOST, "24 h", "Default: as an accelerator."),
     PROCESS_FIELDS("switch", FL_SWITCH, "none", "0 s",
                    "Default `none`: the Llama 3 report counts switches together with cables (35 of 419); give a "
-                   "rate per switch chip for the machine studied. A switch failure stops the job, which restarts around "
-                   "it (no repair time on its path)."),
+                   "rate per switch chip for the machine studied. A failed switch takes every link it terminates "
+                   "(and the circuits an optical circuit switch carries) until repaired: where other planes or "
+                   "switches remain the job runs on, slower; where an accelerator or NIC loses its only path the job "
+                   "stops and restarts around it."),
     COUNT_FIELD("switch", FL_SWITCH, "every switch chip, scale-up and scale-out"),
+    REPAIR_FIELD("switch", FL_SWITCH, "4 h",
+                 "The links stay down this long. Default: assumption, a field swap of a switch tray or line card "
+                 "with spares on site (docs/sources.md)."),
     PROCESS_FIELDS("optics", FL_OPTICS, "exponential", "0 s",
                    "Default: the mean FIT of the machine's modules, from each medium's `topology.media.*.fit` (mtbf "
-                   "`0 s` and fit `0` mean: take it from there). A failed module or cable stops the job."),
+                   "`0 s` and fit `0` mean: take it from there). A failed module takes the lanes it carries on its "
+                   "link (all of a link no wider than a module) until replaced: the job runs on where that link is "
+                   "one of several in a bundle or plane set and stops where it was the only path."),
     COUNT_FIELD("optics", FL_OPTICS, "every optical module end"),
+    REPAIR_FIELD("optics", FL_OPTICS, "2 h",
+                 "Default: assumption, a hot-pluggable module swapped by on-site staff within hours "
+                 "(docs/sources.md)."),
     PROCESS_FIELDS("link_flap", FL_LINK_FLAP, "none", "0 s",
                    "A flap leaves one physical link (one plane of a bundle) at `bandwidth_factor` of its bandwidth "
                    "for `duration`; the job continues, slower. Default `none`: no published rate."),
@@ -85,10 +95,19 @@ static const field FIELDS[] = {
     PROCESS_FIELDS("software", FL_SOFTWARE, "exponential", "20.57 h",
                    "One process per job. Default MTBF: 63 software interruptions (software bugs 54, NCCL watchdog "
                    "timeouts 7, dependencies 2) in 1,296 hours (Llama 3 405B)."),
+    PROCESS_FIELDS("plane", FL_PLANE, "none", "0 s",
+                   "A whole scale-up plane of one supernode (its switch chips together: a shared power shelf, "
+                   "management or firmware fault) is lost until repaired; the other planes carry its traffic, so "
+                   "a multi-plane design runs on, slower, and a single-plane one stops. Default `none`: no "
+                   "published rate. Only topologies with planes (switched, clos2)."),
+    COUNT_FIELD("plane", FL_PLANE, "planes x supernodes"),
+    REPAIR_FIELD("plane", FL_PLANE, "4 h", "Default: as a switch (assumption, docs/sources.md)."),
     {"failures.schedule", F_CUSTOM, DIM_NONE, 0, 0, NULL, "", 0, 0, false,
      "Failures at given times, on top of the drawn ones: a list of mappings with `time` (e.g. `2 h`), `class` "
-     "(accelerator, hbm, host, switch, optics, link_flap, software), `component` (index within the class, "
-     "default 0) and, for link_flap, `duration` and `bandwidth_factor` (default: the class's). At most 256.",
+     "(accelerator, hbm, host, switch, optics, link_flap, software, plane), `component` (index within the "
+     "class, default 0; switches and links in /topology/nodes and /topology/links order), `duration` (how long "
+     "a flap lasts or the part stays failed; default: the class's) and, for link_flap, `bandwidth_factor`. At "
+     "most 256.",
      WHEN_ON, bind_schedule, "list of mappings"},
 };
 
@@ -103,7 +122,8 @@ static const field SCHED_FIELDS[] = {
     {"component", F_INT, DIM_NONE, SOFF(component), 0, NULL, "0", 0, 1e12, false, "Index within its class.", NULL,
      NULL, NULL},
     {"duration", F_QTY, DIM_TIME, SOFF(duration_s), 0, NULL, "-1 s", -1, BIG, false,
-     "link_flap: how long it lasts; -1 s: failures.link_flap.duration.", NULL, NULL, NULL},
+     "How long a flap lasts or the failed part stays out (its repair); -1 s: the class's duration or repair.",
+     NULL, NULL, NULL},
     {"bandwidth_factor", F_QTY, DIM_NONE, SOFF(bw_factor), 0, NULL, "-1", -1, 1, false,
      "link_flap: share of bandwidth left; -1: failures.link_flap.bandwidth_factor.", NULL, NULL, NULL},
 };
@@ -130,10 +150,15 @@ static int bind_schedule(void *base, const ynode *node, const field *f, diag_t *
         if (schema_bind_map(&s, SCHED_FIELDS, SCHEMA_NFIELDS(SCHED_FIELDS), node->items[i], prefix, err))
             return -1;
         const ynode *it = node->items[i];
-        if (s.cls != FL_LINK_FLAP && (yt_get(it, "duration") || yt_get(it, "bandwidth_factor"))) {
-            const ynode *bad = yt_get(it, "duration") ? yt_get(it, "duration") : yt_get(it, "bandwidth_factor");
+        if (s.cls != FL_LINK_FLAP && yt_get(it, "bandwidth_factor")) {
+            const ynode *bad = yt_get(it, "bandwidth_factor");
             return diag_fail_at(err, bad->file, bad->line, bad->col,
-                                "'%s': duration and bandwidth_factor apply only to class link_flap", prefix);
+                                "'%s': bandwidth_factor applies only to class link_flap", prefix);
+        }
+        if (s.cls == FL_SOFTWARE && yt_get(it, "duration")) {
+            const ynode *bad = yt_get(it, "duration");
+            return diag_fail_at(err, bad->file, bad->line, bad->col,
+                                "'%s': a software failure has no duration (the job restarts)", prefix);
         }
         if (s.cls == FL_SOFTWARE && s.component != 0) {
             const ynode *c = yt_get(it, "component");

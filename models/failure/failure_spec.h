@@ -8,8 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Classes of component. Every class but link_flap stops a training job; a link flap leaves
- * the link at a fraction of its bandwidth for a while (docs/models.md, "Resilience"). */
+/* Classes of component. Accelerator, HBM, host and software failures stop a training job; a
+ * link flap or a plane failure leaves bandwidth degraded for a while; a switch or optical module
+ * failure takes its links (a switch: every port; a module: the lanes it carries) until repaired,
+ * which degrades the machine where other paths remain and stops the job where they do not
+ * (docs/models.md, "Resilience"). New classes go last: the draw streams are keyed on the class. */
 typedef enum fl_class {
     FL_ACCELERATOR, /* the accelerator chip (one per accelerator) */
     FL_HBM,         /* its memory stacks (one per accelerator) */
@@ -18,6 +21,7 @@ typedef enum fl_class {
     FL_OPTICS,      /* an optical module or cable */
     FL_LINK_FLAP,   /* a physical link going down for a while and coming back */
     FL_SOFTWARE,    /* the job itself: software bugs, hangs (one per job) */
+    FL_PLANE,       /* a whole scale-up plane of a supernode (its switch chips, power or management) */
     FL__NCLASSES
 } fl_class;
 
@@ -29,7 +33,7 @@ typedef struct fl_class_spec {
     double fit;        /* failures per 10^9 component-hours; > 0 replaces mtbf_s */
     double shape;      /* Weibull shape k (k < 1: early failures dominate) */
     int64_t count;     /* components; 0: what the platform has */
-    double repair_s;   /* stopping classes: until the failed part is replaced (the node is back) */
+    double repair_s;   /* until the failed part is replaced (a node, a switch, a module, a plane) */
     double duration_s; /* link_flap: how long the link stays degraded */
     double bw_factor;  /* link_flap: share of the link's bandwidth left meanwhile (0 = down) */
 } fl_class_spec;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "failure/failure.h"
+#include "resilience/netfail.h"
 #include "resilience/timeline.h"
 #include "storage/storage.h"
 #include "units.h"
@@ -23,12 +24,14 @@
 
 #define HOURS_PER_YEAR 8766.0 /* as sim/platform_report.c counts optics failures per year */
 
-typedef struct flap {
+/* A network degradation applied during the detailed iterations (its cost is measured). */
+typedef struct live {
     double start_s, end_s;
-    int64_t link;
-    double factor;
+    fl_event f;
+    int64_t handle;
+    double share; /* bandwidth share left on the simulated link it hurts most */
     bool open;
-} flap;
+} live;
 
 typedef struct seg_row {
     double start_s, end_s, duration_s;
@@ -60,13 +63,20 @@ static struct rs_run {
     double *it_end;
     size_t nit, capit;
     double last_done;
-    flap *fl;
-    size_t nfl, capfl;
-    fl_event *ho; /* failures handed over to the timeline */
+    rs_net *net;  /* failures that take links (NULL when none can happen) */
+    live *lv;
+    size_t nlv, caplv;
+    fl_event *ho; /* failures handed over to the timeline, with what they did when they came */
+    rs_effect *ho_fx;
     size_t nho, capho;
+    const rs_effect *inj; /* the effect of the handed-over failure being injected */
     /* figures */
     double t0, iter_meas_s, iter_s, data_s, slowdown, mtbf_s, young_s, daly_s;
     bool slowdown_measured;
+    double comm_exposure;             /* largest share of the detailed time an accelerator waited on communication */
+    double exposure[FL__NCLASSES];    /* per degrading class: slowdown = 1 + exposure x (1/share - 1) */
+    bool exposure_measured[FL__NCLASSES];
+    int64_t cutting[FL__NCLASSES];    /* components whose failure alone leaves no path */
     int64_t healthy_iters, degraded_iters, interval_iters;
     double work_iters;
     /* the timeline */
@@ -107,12 +117,11 @@ static int prepare(const scenario_t *sc, const platform_t *plat, prep *pr, diag_
     int64_t n = platform_accelerators(plat), apn = platform_accels_per_node(plat);
     if (apn < 1)
         apn = 1;
-    int64_t switches = 0;
-    for (int k = 0; k < 3; k++)
-        switches += fig.up_switches[k] + fig.out_switches[k];
+    int64_t switches = platform_nswitches(plat);
     int64_t modules = fig.up_modules + fig.out_modules;
     int64_t nphys = platform_nphys_links(plat);
-    const int64_t have[FL__NCLASSES] = {n, n, (n + apn - 1) / apn, switches, modules, nphys, 1};
+    int64_t planes = (int64_t)platform_supernodes(plat) * platform_planes(plat);
+    const int64_t have[FL__NCLASSES] = {n, n, (n + apn - 1) / apn, switches, modules, nphys, 1, planes};
     for (int c = 0; c < FL__NCLASSES; c++)
         pr->counts.n[c] = c != FL_SOFTWARE && pr->fs.cls[c].count > 0 ? pr->fs.cls[c].count : have[c];
     if (pr->counts.n[FL_LINK_FLAP] > nphys)
@@ -229,44 +238,7 @@ static void on_workload_done(void *ctx)
     sg_sem_release(R.sem);
 }
 
-/* Sets physical link LINK to the smallest factor of the open flaps on it (1 when none). A factor
- * that would leave a simulated link with no bandwidth at all (a single-plane link down) is not
- * applied: with static routes its traffic could never finish. Returns whether it was applied. */
-static bool apply_link(int64_t link, double old_factor)
-{
-    double f = 1.0;
-    for (size_t i = 0; i < R.nfl; i++)
-        if (R.fl[i].open && R.fl[i].link == link && R.fl[i].factor < f)
-            f = R.fl[i].factor;
-    uint32_t changed[8];
-    int k = platform_link_degrade(R.plat, link, f, changed, 8);
-    if (k < 0) {
-        fail("cannot degrade physical link %s", "(bad id)");
-        return false;
-    }
-    const double *bw = platform_link_bw(R.plat);
-    for (int i = 0; i < k; i++)
-        if (!(bw[changed[i]] > 0)) {
-            platform_link_degrade(R.plat, link, old_factor, changed, 8);
-            return false;
-        }
-    diag_t e;
-    if (platform_simgrid_sync(R.plat, &e))
-        fail("%s", e.msg);
-    return true;
-}
-
-/* The factor link LINK has now (the smallest of its open flaps, or 1). */
-static double open_factor(int64_t link)
-{
-    double f = 1.0;
-    for (size_t i = 0; i < R.nfl; i++)
-        if (R.fl[i].open && R.fl[i].link == link && R.fl[i].factor < f)
-            f = R.fl[i].factor;
-    return f;
-}
-
-static int push_handover(const fl_event *f)
+static int push_handover(const fl_event *f, const rs_effect *fx)
 {
     if (R.nho == R.capho) {
         size_t c = R.capho ? 2 * R.capho : 16;
@@ -274,93 +246,127 @@ static int push_handover(const fl_event *f)
         if (!v)
             return -1;
         R.ho = v;
+        rs_effect *e = realloc(R.ho_fx, c * sizeof *e);
+        if (!e)
+            return -1;
+        R.ho_fx = e;
         R.capho = c;
     }
-    R.ho[R.nho++] = *f;
+    R.ho[R.nho] = *f;
+    R.ho_fx[R.nho++] = *fx;
     return 0;
 }
 
-static int push_flap(flap x)
+static int push_live(live x)
 {
-    if (R.nfl == R.capfl) {
-        size_t c = R.capfl ? 2 * R.capfl : 16;
-        flap *v = realloc(R.fl, c * sizeof *v);
+    if (R.nlv == R.caplv) {
+        size_t c = R.caplv ? 2 * R.caplv : 16;
+        live *v = realloc(R.lv, c * sizeof *v);
         if (!v)
             return -1;
-        R.fl = v;
-        R.capfl = c;
+        R.lv = v;
+        R.caplv = c;
     }
-    R.fl[R.nfl++] = x;
+    R.lv[R.nlv++] = x;
     return 0;
 }
 
-static void component_of(const fl_event *f, char *buf, size_t n)
+/* Whether a degradation during the detailed part reaches the simulated iterations: a training
+ * job at analytic fidelity may run collapsed (one rank standing for a class of identical ones,
+ * priced once), which cannot see one degraded link (training_sym.c turns the collapse off when
+ * failures.schedule degrades the network, so that a scheduled one is measured). */
+static bool degradations_simulated(void)
 {
-    static const char *const fmt[FL__NCLASSES] = {"acc%lld", "acc%lld.hbm", "node%lld", "switch%lld",
-                                                  "module%lld", "link%lld", "job"};
-    if (f->cls == FL_SOFTWARE)
-        snprintf(buf, n, "job");
-    else
-        snprintf(buf, n, fmt[f->cls], (long long)f->component);
+    return !engine_symmetric();
 }
 
-/* Whether a flap during the detailed part reaches the simulated iterations: a training job at
- * analytic fidelity with workload.symmetry = auto may run collapsed (one rank standing for a
- * class of identical ones, priced once), which cannot see one degraded link. */
-static bool flaps_simulated(const scenario_t *sc)
+/* What a failure of a degrading class does on the machine as it is now (FX: stops, share,
+ * detail; the slowdown is set by the timeline's hook once the exposure is known). */
+static int net_effect(const fl_event *f, rs_effect *fx, double *share)
 {
-    return !(sc->wl.kind == WL_TRAINING && sc->run.fidelity == FID_ANALYTIC &&
-             sc->wl.training.symmetry == TR_SYMMETRY_AUTO);
+    memset(fx, 0, sizeof *fx);
+    *share = 1.0;
+    rs_net_effect e;
+    if (!R.net || rs_net_eval(R.net, f, &e)) {
+        fail("cannot evaluate a network failure (%s)", fl_class_name(f->cls));
+        return -1;
+    }
+    fx->stops = e.cuts;
+    fx->duration_s = f->duration_s;
+    fx->factor = e.share;
+    *share = e.share;
+    snprintf(fx->detail, sizeof fx->detail, "%lld link%s, worst simulated link x %.4g%s", (long long)e.links,
+             e.links == 1 ? "" : "s", e.share, e.cuts ? ": no path left" : "");
+    return 0;
+}
+
+static void sync_platform(void)
+{
+    diag_t e;
+    if (platform_simgrid_sync(R.plat, &e))
+        fail("%s", e.msg);
 }
 
 /* Failures due now during the detailed part. */
 static void inject_due(double now)
 {
     double eps = 1e-9 * fmax(1.0, now);
-    for (size_t i = 0; i < R.nfl; i++)
-        if (R.fl[i].open && R.fl[i].end_s <= now + eps) {
-            double before = open_factor(R.fl[i].link);
-            R.fl[i].open = false;
-            apply_link(R.fl[i].link, before);
+    for (size_t i = 0; i < R.nlv; i++)
+        if (R.lv[i].open && R.lv[i].end_s <= now + eps) {
+            R.lv[i].open = false;
+            if (rs_net_close(R.net, R.lv[i].handle)) {
+                fail("out of memory (%s)", "degradations");
+                return;
+            }
+            sync_platform();
             char comp[32];
-            snprintf(comp, sizeof comp, "link%lld", (long long)R.fl[i].link);
-            engine_event("link_restored", comp, 1.0, "1", "flap over: the simulated link is back");
+            fl_component_name(&R.lv[i].f, comp, sizeof comp);
+            engine_event(R.lv[i].f.cls == FL_LINK_FLAP ? "link_restored" : R.lv[i].f.cls == FL_SWITCH ? "switch_restored"
+                         : R.lv[i].f.cls == FL_OPTICS                ? "module_restored"
+                                                                      : "plane_restored",
+                         comp, 1.0, "1", "back in service: the simulated links have their bandwidth again");
         }
     while (fl_plan_peek_s(R.plan) <= now + eps) {
         fl_event f;
-        if (fl_plan_next(R.plan, &f) || push_handover(&f)) {
+        if (fl_plan_next(R.plan, &f)) {
             fail("out of memory (%s)", "failures");
             return;
         }
-        char comp[32], d[112];
-        component_of(&f, comp, sizeof comp);
-        if (fl_class_stops(f.cls)) {
-            snprintf(d, sizeof d, "%s %s failure during the detailed iterations: the job stops when they end",
-                     f.scheduled ? "scheduled" : "drawn", fl_class_name(f.cls));
+        char comp[32], d[256];
+        fl_component_name(&f, comp, sizeof comp);
+        rs_effect fx = {.stops = fl_class_stops(f.cls), .duration_s = f.duration_s, .slow = 1.0};
+        double share = 1.0;
+        if (fl_class_degrades(f.cls) && net_effect(&f, &fx, &share))
+            return;
+        if (push_handover(&f, &fx)) {
+            fail("out of memory (%s)", "failures");
+            return;
+        }
+        if (fx.stops) {
+            snprintf(d, sizeof d, "%s %s failure during the detailed iterations%s: the job stops when they end",
+                     f.scheduled ? "scheduled" : "drawn", fl_class_name(f.cls),
+                     fl_class_degrades(f.cls) ? " (no path left)" : "");
             engine_event("failure_deferred", comp, 0.0, "s", d);
             continue;
         }
-        if (!flaps_simulated(R.sc)) {
-            snprintf(d, sizeof d, "%s flap not simulated: the job may run collapsed (workload.symmetry: off measures it)",
-                     f.scheduled ? "scheduled" : "drawn");
-            engine_event("link_flap", comp, f.bw_factor, "1", d);
+        const char *kind = f.cls == FL_LINK_FLAP ? "link_flap" : f.cls == FL_SWITCH ? "switch_down"
+                           : f.cls == FL_OPTICS                                     ? "module_down"
+                                                                                    : "plane_down";
+        if (!degradations_simulated()) {
+            snprintf(d, sizeof d, "%s %s not simulated (symmetric run), cost estimated: %s",
+                     f.scheduled ? "scheduled" : "drawn", fl_class_name(f.cls), fx.detail);
+            engine_event(kind, comp, share, "1", d);
             continue;
         }
-        double before = open_factor(f.component);
-        if (push_flap((flap){f.t_s, f.t_s + f.duration_s, f.component, f.bw_factor, true})) {
-            fail("out of memory (%s)", "flaps");
+        live x = {f.t_s, f.t_s + fx.duration_s, f, -1, share, true};
+        if (rs_net_open(R.net, &f, &x.handle) || push_live(x)) {
+            fail("out of memory (%s)", "degradations");
             return;
         }
-        if (!apply_link(f.component, before)) {
-            R.nfl--; /* not simulated: it does not count as a degraded window either */
-            snprintf(d, sizeof d, "%s flap not simulated: it would leave a simulated link with no bandwidth",
-                     f.scheduled ? "scheduled" : "drawn");
-            engine_event("link_flap", comp, f.bw_factor, "1", d);
-            continue;
-        }
-        snprintf(d, sizeof d, "%s flap on the simulated link: bandwidth x %.3g for %.6g s (cost measured)",
-                 f.scheduled ? "scheduled" : "drawn", f.bw_factor, f.duration_s);
-        engine_event("link_flap", comp, f.bw_factor, "1", d);
+        sync_platform();
+        snprintf(d, sizeof d, "%s %s for %.6g s, cost measured: %s", f.scheduled ? "scheduled" : "drawn",
+                 fl_class_name(f.cls), fx.duration_s, fx.detail);
+        engine_event(kind, comp, share, "1", d);
     }
 }
 
@@ -371,9 +377,9 @@ static void detailed_phase(void)
             return;
         double now = simgrid_get_clock();
         double next = fl_plan_peek_s(R.plan);
-        for (size_t i = 0; i < R.nfl; i++)
-            if (R.fl[i].open && R.fl[i].end_s < next)
-                next = R.fl[i].end_s;
+        for (size_t i = 0; i < R.nlv; i++)
+            if (R.lv[i].open && R.lv[i].end_s < next)
+                next = R.lv[i].end_s;
         if (isinf(next))
             sg_sem_acquire(R.sem);
         else if (next > now)
@@ -384,35 +390,86 @@ static void detailed_phase(void)
     }
 }
 
-/* Iteration k spans (end of k-1, end of k]; it ran degraded when an open flap overlapped it. */
+/* The largest share of the detailed time any accelerator spent waiting on communication: what
+ * a network slowed by a factor 1/share costs a synchronous job at most, per unit of time. */
+static double comm_exposure(double t)
+{
+    if (!(t > 0))
+        return 0;
+    double m = 0;
+    for (int32_t a = 0; a < R.naccs; a++)
+        m = fmax(m, engine_state_time(a, ACC_COMM) / t);
+    return fmin(1.0, m);
+}
+
+/* Iteration k spans (end of k-1, end of k]; it ran degraded when a live degradation overlapped
+ * it. Iterations under exactly one degradation calibrate its class's exposure:
+ * slowdown - 1 = exposure x (1/share - 1). */
 static int measure(void)
 {
     if (R.nit == 0) {
         fail("%s", "the workload reported no completed iteration: nothing to measure the job timeline from");
         return -1;
     }
-    double healthy = 0, degraded = 0;
+    double healthy = 0;
     for (size_t k = 0; k < R.nit; k++) {
         double a = k ? R.it_end[k - 1] : 0.0, b = R.it_end[k];
         bool hit = false;
-        for (size_t i = 0; i < R.nfl && !hit; i++)
-            hit = R.fl[i].start_s < b && R.fl[i].end_s > a;
-        if (hit) {
-            degraded += b - a;
-            R.degraded_iters++;
-        } else {
+        for (size_t i = 0; i < R.nlv && !hit; i++)
+            hit = R.lv[i].start_s < b && R.lv[i].end_s > a;
+        if (!hit) {
             healthy += b - a;
             R.healthy_iters++;
         }
     }
     if (R.healthy_iters == 0) {
-        fail("%s", "every detailed iteration ran with a flapping link: the healthy iteration time is unknown (give "
-                   "workload steps outside the flaps)");
+        fail("%s", "every detailed iteration ran with a degraded network: the healthy iteration time is unknown "
+                   "(give workload steps outside the failures)");
         return -1;
     }
     R.iter_meas_s = healthy / (double)R.healthy_iters;
-    R.slowdown_measured = R.degraded_iters > 0;
-    R.slowdown = R.slowdown_measured ? (degraded / (double)R.degraded_iters) / R.iter_meas_s : 1.0;
+    R.comm_exposure = comm_exposure(R.it_end[R.nit - 1]);
+    double sum[FL__NCLASSES] = {0}, flap_slow = 0;
+    int64_t cnt[FL__NCLASSES] = {0}, flap_n = 0;
+    for (size_t k = 0; k < R.nit; k++) {
+        double a = k ? R.it_end[k - 1] : 0.0, b = R.it_end[k];
+        int hits = 0;
+        size_t which = 0;
+        for (size_t i = 0; i < R.nlv; i++)
+            if (R.lv[i].start_s < b && R.lv[i].end_s > a) {
+                hits++;
+                which = i;
+            }
+        if (hits == 0)
+            continue;
+        R.degraded_iters++;
+        double slow = (b - a) / R.iter_meas_s;
+        const live *d = &R.lv[which];
+        if (hits != 1)
+            continue;
+        if (d->f.cls == FL_LINK_FLAP) {
+            flap_slow += slow;
+            flap_n++;
+        }
+        if (d->share < 1.0 && d->share > 0) {
+            sum[d->f.cls] += fmax(0.0, slow - 1.0) / (1.0 / d->share - 1.0);
+            cnt[d->f.cls]++;
+        }
+    }
+    R.slowdown_measured = flap_n > 0;
+    R.slowdown = flap_n ? flap_slow / (double)flap_n : 1.0;
+    /* a class not measured takes the job's exposure measured under any class, else the
+     * communication share (an upper bound: all of it on the degraded links) */
+    double all = 0;
+    int64_t nall = 0;
+    for (int c = 0; c < FL__NCLASSES; c++) {
+        all += sum[c];
+        nall += cnt[c];
+    }
+    for (int c = 0; c < FL__NCLASSES; c++) {
+        R.exposure_measured[c] = cnt[c] > 0;
+        R.exposure[c] = cnt[c] ? sum[c] / (double)cnt[c] : nall ? all / (double)nall : R.comm_exposure;
+    }
     return 0;
 }
 
@@ -460,21 +517,63 @@ static void on_state(void *ctx, double t_s, rs_state s, double progress)
     R.last_state = s;
 }
 
-static void on_degrade(void *ctx, double t_s, int64_t link, double factor, bool on)
+/* A degradation of the timeline starts or ends: kept on the platform (no traffic runs there
+ * any more, but a later failure is judged on the machine as it is then, e.g. a second switch
+ * of the same plane set). */
+static void on_degrade(void *ctx, double t_s, const fl_event *f, bool on)
 {
-    /* After the detailed part no traffic runs on the simulated links: the flap's cost is the
-     * measured slowdown the timeline applies. Nothing to change in SimGrid. */
     (void)ctx;
-    (void)t_s;
-    (void)link;
-    (void)factor;
-    (void)on;
+    if (!R.net || R.failed)
+        return;
+    if (on) {
+        live x = {t_s, INFINITY, *f, -1, 1.0, true};
+        if (rs_net_open(R.net, f, &x.handle) || push_live(x))
+            fail("out of memory (%s)", "degradations");
+        return;
+    }
+    for (size_t i = 0; i < R.nlv; i++) {
+        const fl_event *g = &R.lv[i].f;
+        if (R.lv[i].open && g->t_s == f->t_s && g->cls == f->cls && g->component == f->component) {
+            R.lv[i].open = false;
+            if (rs_net_close(R.net, R.lv[i].handle))
+                fail("out of memory (%s)", "degradations");
+            return;
+        }
+    }
+}
+
+/* The timeline asks what failure F does: the decision taken when a handed-over failure came,
+ * or the machine's answer now; a degradation slows iterations by 1 + exposure x (1/share - 1),
+ * the exposure of its class measured in the detailed part or, failing that, the largest share
+ * of time an accelerator waited on communication there. */
+static void on_effect(void *ctx, const fl_event *f, rs_effect *out)
+{
+    (void)ctx;
+    if (R.inj) {
+        *out = *R.inj;
+    } else if (fl_class_degrades(f->cls)) {
+        double share;
+        if (net_effect(f, out, &share))
+            out->stops = fl_class_stops(f->cls);
+    } else {
+        memset(out, 0, sizeof *out);
+        out->stops = true;
+        out->duration_s = f->duration_s;
+    }
+    if (!out->stops) {
+        double share = out->factor;
+        out->slow = share > 0 && share < 1 ? 1.0 + R.exposure[f->cls] * (1.0 / share - 1.0) : 1.0;
+    }
 }
 
 static void choose_interval(void)
 {
     const scenario_t *sc = R.sc;
-    R.mtbf_s = fl_job_mtbf_s(&R.pr.fs, &R.pr.counts);
+    fl_counts stopping = R.pr.counts;
+    for (int c = 0; c < FL__NCLASSES; c++)
+        if (fl_class_degrades(c))
+            stopping.n[c] = R.cutting[c];
+    R.mtbf_s = fl_mtbf_of_s(&R.pr.fs, &stopping);
     double delta = R.pr.ck.stall_s;
     R.young_s = isinf(R.mtbf_s) ? INFINITY : rs_young_interval_s(delta, R.mtbf_s);
     R.daly_s = isinf(R.mtbf_s) ? INFINITY : rs_daly_interval_s(delta, R.mtbf_s);
@@ -518,8 +617,7 @@ static void timeline_phase(void)
         .work_iters = R.work_iters,
         .checkpoint_kind = sc->storage.ckpt.mode == ST_CKPT_TWO_STAGE ? "two-stage" : "sync",
     };
-    P.slowdown[FL_LINK_FLAP] = R.slowdown;
-    rs_hooks H = {NULL, on_event, on_state, on_degrade};
+    rs_hooks H = {NULL, on_event, on_state, on_degrade, on_effect};
     R.tl = rs_timeline_new(&P, R.plan, &H);
     if (!R.tl) {
         fail("out of memory (%s)", "timeline");
@@ -530,8 +628,11 @@ static void timeline_phase(void)
     R.have_cur = true;
     R.last_state = RS_DONE; /* the workload left every accelerator idle */
     on_state(NULL, R.t0, RS_RUN, P.progress0);
-    for (size_t i = 0; i < R.nho; i++)
+    for (size_t i = 0; i < R.nho; i++) {
+        R.inj = &R.ho_fx[i];
         rs_timeline_inject(R.tl, &R.ho[i]);
+        R.inj = NULL;
+    }
     while (!rs_timeline_done(R.tl)) {
         double next = rs_timeline_next_s(R.tl);
         if (isinf(next))
@@ -554,6 +655,19 @@ static void actor_main(int argc, char **argv)
     detailed_phase();
     if (!R.failed)
         timeline_phase();
+}
+
+/* Whether any failure can take network links: a degrading class with a process, or one in the
+ * schedule. */
+static bool network_failures_possible(const prep *pr)
+{
+    for (int c = 0; c < FL__NCLASSES; c++)
+        if (fl_class_degrades(c) && fl_class_rate_Hz(&pr->fs.cls[c], pr->counts.n[c]) > 0)
+            return true;
+    for (int64_t i = 0; i < pr->fs.nschedule; i++)
+        if (fl_class_degrades(pr->fs.schedule[i].cls))
+            return true;
+    return false;
 }
 
 int resilience_setup(const scenario_t *sc, const platform_t *plat, trace_t *t, diag_t *err)
@@ -580,6 +694,15 @@ int resilience_setup(const scenario_t *sc, const platform_t *plat, trace_t *t, d
         return diag_fail(err, "out of memory");
     for (int32_t i = 0; i < R.naccs; i++)
         R.accs[i] = i;
+    if (network_failures_possible(&R.pr)) {
+        R.net = rs_net_new(R.plat, &R.pr.counts);
+        if (!R.net)
+            return diag_fail(err, "out of memory (network failure index)");
+        for (int c = 0; c < FL__NCLASSES; c++)
+            if (fl_class_degrades(c) && fl_class_rate_Hz(&R.pr.fs.cls[c], R.pr.counts.n[c]) > 0 &&
+                (R.cutting[c] = rs_net_cutting(R.net, c)) < 0)
+                return diag_fail(err, "out of memory (network failure index)");
+    }
     R.sem = sg_sem_init(0);
     engine_on_progress(on_progress, NULL);
     engine_on_workload_done(on_workload_done, NULL);
@@ -619,8 +742,8 @@ static void summary(trace_t *t)
                       "down, waiting for a repaired node (no spare left)");
     trace_summary_f64(t, "restart_time_total", T->in_state_s[RS_RESTART], "s", "relaunching");
     trace_summary_f64(t, "restore_time_total", T->in_state_s[RS_RESTORE], "s", "reading checkpoints back");
-    trace_summary_f64(t, "degraded_run_time", T->degraded_s, "s", "run time with at least one flapping link");
-    trace_summary_f64(t, "degraded_extra_time", T->slowed_s, "s", "run time added by flapping links");
+    trace_summary_f64(t, "degraded_run_time", T->degraded_s, "s", "run time with the network degraded (flaps, switches, modules, planes that left a path)");
+    trace_summary_f64(t, "degraded_extra_time", T->slowed_s, "s", "run time added by the degraded network");
     trace_summary_i64(t, "interruptions", T->interruptions, "1", "times the running job was stopped by a failure");
     trace_summary_f64(t, "interruptions_per_day", wall > 0 ? (double)T->interruptions * day / wall : 0, "1/d",
                       "interruptions per day of wall-clock time (unit d = 86400 s)");
@@ -677,6 +800,28 @@ static void summary(trace_t *t)
     trace_summary_f64(t, "link_flap_slowdown", R.slowdown, "1",
                       "iteration time with a flapping link / healthy, measured in the detailed part (1: not "
                       "measured, no flap fell in it)");
+    trace_summary_f64(t, "comm_exposure", R.comm_exposure, "1",
+                      "largest share of the detailed time an accelerator waited on communication");
+    for (int k = 0; k < FL__NCLASSES; k++) {
+        if (!fl_class_degrades(k))
+            continue;
+        char name[64], doc[200];
+        snprintf(name, sizeof name, "degradation_exposure_%s", fl_class_name(k));
+        snprintf(doc, sizeof doc,
+                 "%s failures that leave a path slow iterations by 1 + this x (1/share - 1); measured in the detailed "
+                 "part (this class, else any), else comm_exposure",
+                 fl_class_name(k));
+        trace_summary_f64(t, name, R.exposure[k], "1", doc);
+        snprintf(name, sizeof name, "degradation_measured_%s", fl_class_name(k));
+        snprintf(doc, sizeof doc, "1 if detailed iterations ran under a %s failure alone (exposure measured)",
+                 fl_class_name(k));
+        trace_summary_i64(t, name, R.exposure_measured[k] ? 1 : 0, "1", doc);
+        snprintf(name, sizeof name, "cutting_%s", fl_class_name(k));
+        snprintf(doc, sizeof doc, "%s components whose failure alone leaves no path (they stop the job)",
+                 fl_class_name(k));
+        if (k != FL_LINK_FLAP)
+            trace_summary_i64(t, name, R.cutting[k], "1", doc);
+    }
     trace_summary_i64(t, "link_flap_slowdown_measured", R.slowdown_measured ? 1 : 0, "1",
                       "1 if detailed iterations ran with a flapping link");
     trace_summary_i64(t, "detailed_iterations", (int64_t)R.nit, "1", "iterations simulated in detail");
@@ -707,8 +852,10 @@ int resilience_finish(trace_t *t, const engine_stats *st, diag_t *err)
     if (R.sem)
         sg_sem_destroy(R.sem);
     free(R.it_end);
-    free(R.fl);
+    free(R.lv);
     free(R.ho);
+    free(R.ho_fx);
+    rs_net_free(R.net);
     free(R.accs);
     memset(&R, 0, sizeof R);
     return rc;

@@ -14,9 +14,8 @@
 typedef struct window {
     double end_s;
     double slow;   /* iteration-time multiplier */
-    int64_t link;
+    fl_event f;    /* the failure that opened it */
     double factor;
-    int cls;
 } window;
 
 typedef struct level {
@@ -178,33 +177,6 @@ double rs_timeline_next_s(const rs_timeline *tl)
 
 /* ---- events ---- */
 
-static void component_name(const fl_event *f, char *buf, size_t n)
-{
-    switch (f->cls) {
-    case FL_ACCELERATOR:
-        snprintf(buf, n, "acc%lld", (long long)f->component);
-        break;
-    case FL_HBM:
-        snprintf(buf, n, "acc%lld.hbm", (long long)f->component);
-        break;
-    case FL_HOST:
-        snprintf(buf, n, "node%lld", (long long)f->component);
-        break;
-    case FL_SWITCH:
-        snprintf(buf, n, "switch%lld", (long long)f->component);
-        break;
-    case FL_OPTICS:
-        snprintf(buf, n, "module%lld", (long long)f->component);
-        break;
-    case FL_LINK_FLAP:
-        snprintf(buf, n, "link%lld", (long long)f->component);
-        break;
-    default:
-        snprintf(buf, n, "job");
-        break;
-    }
-}
-
 static void make_durable(rs_timeline *tl, level c)
 {
     tl->dur = c;
@@ -282,14 +254,46 @@ static void recompute_slow(rs_timeline *tl)
     tl->slow = s;
 }
 
-/* The factor link LINK is left with by the windows still open on it. */
-static double link_factor(const rs_timeline *tl, int64_t link)
+/* What failure F does: the caller's decision, or by class. */
+static void effect_of(const rs_timeline *tl, const fl_event *f, rs_effect *fx)
 {
-    double f = 1.0;
-    for (size_t i = 0; i < tl->nw; i++)
-        if (tl->w[i].link == link && tl->w[i].factor < f)
-            f = tl->w[i].factor;
-    return f;
+    memset(fx, 0, sizeof *fx);
+    if (tl->H.effect) {
+        tl->H.effect(tl->H.ctx, f, fx);
+        if (!(fx->slow >= 1.0))
+            fx->slow = 1.0;
+        return;
+    }
+    fx->stops = fl_class_stops(f->cls);
+    fx->duration_s = f->duration_s;
+    fx->slow = tl->P.slowdown[f->cls] > 1.0 ? tl->P.slowdown[f->cls] : 1.0;
+    fx->factor = f->bw_factor;
+}
+
+/* /events kinds of a degradation starting and ending, by class. */
+static const char *down_kind(int cls)
+{
+    return cls == FL_SWITCH ? "switch_down" : cls == FL_OPTICS ? "module_down" : cls == FL_PLANE ? "plane_down"
+                                                                                                  : "link_flap";
+}
+
+static const char *up_kind(int cls)
+{
+    return cls == FL_SWITCH    ? "switch_restored"
+           : cls == FL_OPTICS ? "module_restored"
+           : cls == FL_PLANE  ? "plane_restored"
+                              : "link_restored";
+}
+
+/* Opens the degradation of failure F (effect FX) until END_S. */
+static void open_window(rs_timeline *tl, const fl_event *f, const rs_effect *fx, double end_s)
+{
+    window w = {end_s, fx->slow, *f, fx->factor};
+    if (push_window(tl, w)) {
+        tl->oom = 1;
+        return;
+    }
+    recompute_slow(tl);
 }
 
 static int add_repair(rs_timeline *tl, double t)
@@ -313,22 +317,22 @@ static void go_down(rs_timeline *tl)
 
 static void handle_failure(rs_timeline *tl, const fl_event *f)
 {
-    char comp[32], d[112];
-    component_name(f, comp, sizeof comp);
+    char comp[32], d[256];
+    fl_component_name(f, comp, sizeof comp);
     tl->T.failures[f->cls]++;
-    if (!fl_class_stops(f->cls)) {
-        window w = {tl->now + f->duration_s, tl->P.slowdown[f->cls] > 0 ? tl->P.slowdown[f->cls] : 1.0, f->component,
-                    f->bw_factor, f->cls};
-        if (push_window(tl, w)) {
-            tl->oom = 1;
-            return;
-        }
-        recompute_slow(tl);
-        snprintf(d, sizeof d, "%s %s: bandwidth x %.3g for %.6g s; iterations x %.4g meanwhile",
-                 f->scheduled ? "scheduled" : "drawn", fl_class_name(f->cls), f->bw_factor, f->duration_s, w.slow);
-        emit(tl, "link_flap", comp, f->bw_factor, "1", d);
+    rs_effect fx;
+    effect_of(tl, f, &fx);
+    if (!fx.stops) {
+        open_window(tl, f, &fx, tl->now + fx.duration_s);
+        if (fx.detail[0])
+            snprintf(d, sizeof d, "%s %s for %.6g s, iterations x %.4g: %s", f->scheduled ? "scheduled" : "drawn",
+                     fl_class_name(f->cls), fx.duration_s, fx.slow, fx.detail);
+        else
+            snprintf(d, sizeof d, "%s %s: bandwidth x %.3g for %.6g s; iterations x %.4g meanwhile",
+                     f->scheduled ? "scheduled" : "drawn", fl_class_name(f->cls), fx.factor, fx.duration_s, fx.slow);
+        emit(tl, down_kind(f->cls), comp, fx.factor, "1", d);
         if (tl->H.degrade)
-            tl->H.degrade(tl->H.ctx, tl->now, f->component, link_factor(tl, f->component), true);
+            tl->H.degrade(tl->H.ctx, tl->now, f, true);
         return;
     }
     bool node = fl_class_takes_node(f->cls);
@@ -468,11 +472,14 @@ static bool step(rs_timeline *tl)
             window w = tl->w[i];
             tl->w[i] = tl->w[--tl->nw];
             recompute_slow(tl);
-            char comp[32];
-            snprintf(comp, sizeof comp, "link%lld", (long long)w.link);
-            emit(tl, "link_restored", comp, link_factor(tl, w.link), "1", "the link is back (factor left by other flaps)");
+            char comp[32], d[112];
+            fl_component_name(&w.f, comp, sizeof comp);
+            snprintf(d, sizeof d, "%s back in service; iterations x %.4g now (other degradations)",
+                     w.f.cls == FL_LINK_FLAP ? "the link is" : w.f.cls == FL_OPTICS ? "module replaced," : "repaired,",
+                     tl->slow);
+            emit(tl, up_kind(w.f.cls), comp, 1.0, "1", d);
             if (tl->H.degrade)
-                tl->H.degrade(tl->H.ctx, now, w.link, link_factor(tl, w.link), false);
+                tl->H.degrade(tl->H.ctx, now, &w.f, false);
             return true;
         }
     for (size_t i = 0; i < tl->nrep; i++)
@@ -519,20 +526,18 @@ static bool step(rs_timeline *tl)
 
 void rs_timeline_inject(rs_timeline *tl, const fl_event *f)
 {
-    if (fl_class_stops(f->cls)) {
+    rs_effect fx;
+    effect_of(tl, f, &fx);
+    if (fx.stops) {
         handle_failure(tl, f);
         return;
     }
-    /* A flap the detailed part already applied (and reported): counted; still open at t0, it
-     * keeps slowing the job until it ends. */
+    /* A degradation the detailed part already applied (and reported): counted; still open at
+     * t0, it keeps slowing the job until it ends. */
     tl->T.failures[f->cls]++;
-    double end = f->t_s + f->duration_s;
-    if (!(end > tl->now))
-        return;
-    window w = {end, tl->P.slowdown[f->cls] > 0 ? tl->P.slowdown[f->cls] : 1.0, f->component, f->bw_factor, f->cls};
-    if (push_window(tl, w))
-        tl->oom = 1;
-    recompute_slow(tl);
+    double end = f->t_s + fx.duration_s;
+    if (end > tl->now)
+        open_window(tl, f, &fx, end);
 }
 
 int rs_timeline_advance(rs_timeline *tl, double t_s)

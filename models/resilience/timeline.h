@@ -45,9 +45,18 @@ typedef struct rs_params {
     int64_t spares;          /* spare nodes */
     double horizon_s;        /* wall time at which the job is stopped; 0: none */
     double work_iters;       /* iterations after which the job is complete; 0: none */
-    double slowdown[FL__NCLASSES]; /* degrading classes: iteration-time multiplier while active */
+    double slowdown[FL__NCLASSES]; /* without an effect hook: degrading classes' iteration-time multiplier */
     const char *checkpoint_kind;   /* for event details: "sync" or "two_stage" */
 } rs_params;
+
+/* What one failure does to the job, as a machine-aware caller decides it (rs_hooks.effect). */
+typedef struct rs_effect {
+    bool stops;        /* the job stops and restarts (else it runs on, degraded) */
+    double duration_s; /* degraded: how long */
+    double slow;       /* degraded: iteration-time multiplier meanwhile (>= 1) */
+    double factor;     /* degraded: share of bandwidth left where the failure hurts most (for /events) */
+    char detail[96];   /* degraded: what it took, for /events ("4 links, bundles x 0.875") */
+} rs_effect;
 
 typedef struct rs_hooks {
     void *ctx;
@@ -56,8 +65,13 @@ typedef struct rs_hooks {
                   const char *detail);
     /* The job enters state S at T_S (after its events). May be NULL. */
     void (*state)(void *ctx, double t_s, rs_state s, double progress);
-    /* A link flap starts (ON) or ends on physical link COMPONENT with FACTOR. May be NULL. */
-    void (*degrade)(void *ctx, double t_s, int64_t link, double factor, bool on);
+    /* A degradation starts (ON) or ends: failure F (a link flap, or a switch, module or plane
+     * that did not stop the job). May be NULL. */
+    void (*degrade)(void *ctx, double t_s, const fl_event *f, bool on);
+    /* Decides what failure F does (called once per failure, handed over ones included). NULL:
+     * by class - fl_class_stops() stops; the others degrade for their duration with
+     * slowdown[class] and factor bw_factor. */
+    void (*effect)(void *ctx, const fl_event *f, rs_effect *out);
 } rs_hooks;
 
 typedef struct rs_totals {
@@ -85,7 +99,7 @@ typedef struct rs_timeline rs_timeline;
 rs_timeline *rs_timeline_new(const rs_params *p, fl_plan *plan, const rs_hooks *hooks);
 void rs_timeline_free(rs_timeline *tl);
 /* Hands over a failure that happened before t0 (during the detailed part): a stopping one is
- * handled at t0; a link flap still active at t0 stays active until it ends. Call before the
+ * handled at t0; a degradation still active at t0 stays active until it ends. Call before the
  * first rs_timeline_advance(). */
 void rs_timeline_inject(rs_timeline *tl, const fl_event *f);
 /* When the next thing happens (INFINITY once done). */

@@ -675,6 +675,7 @@ int tr_exec_setup(tr_run *S, diag_t *err)
         return -1;
     if (tr_sym_decide(S, err))
         return -1;
+    engine_set_symmetric(S->collapsed);
     S->nranks = S->collapsed ? (int32_t)(L->pp * S->nsig) : L->n;
     S->ranks = calloc((size_t)S->nranks, sizeof *S->ranks);
     S->sim_of_rank = malloc((size_t)L->n * sizeof *S->sim_of_rank);

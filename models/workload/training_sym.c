@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "failure/failure.h"
 #include "power/power.h"
 #include "training_impl.h"
 
@@ -310,6 +311,17 @@ int tr_sym_decide(tr_run *S, diag_t *err)
     if (S->sc->wl.training.symmetry == TR_SYMMETRY_OFF) {
         snprintf(S->symmetry_note, sizeof S->symmetry_note, "none: workload.symmetry is off");
         return 0;
+    }
+    if (S->sc->resilience.mode == RS_MODE_TIMELINE) {
+        const failure_spec *fs = &S->sc->failures;
+        for (int64_t i = 0; i < fs->nschedule; i++)
+            if (fl_class_degrades(fs->schedule[i].cls)) {
+                snprintf(S->symmetry_note, sizeof S->symmetry_note,
+                         "none: failures.schedule degrades the network (entry %lld), which one rank per class "
+                         "could not see",
+                         (long long)i);
+                return 0;
+            }
     }
     if (power_pstates(&S->sc->accel) > 1) {
         snprintf(S->symmetry_note, sizeof S->symmetry_note,
