@@ -10,6 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/mailbox.h>
+
 #include "h5read.h"
 #include "storage/storage.h"
 
@@ -274,6 +279,98 @@ START_TEST(test_run_doubling_pfs_bandwidth_shortens_checkpoint_stalls_as_modelle
 }
 END_TEST
 
+
+/* ---- the fluid model against SimGrid's flow model ---- */
+
+/* The cases of FLUID with finite caps and aggregate, run as SimGrid flows: client i behind its own
+ * link (bandwidth = its cap) through one shared link (the aggregate) to a PFS host, zero
+ * latency, CM02 without cross-traffic or TCP window, as the engine configures SimGrid. */
+static double SG_END[4];
+static double SG_BYTES[4];
+
+static void sg_client(int argc, char **argv)
+{
+    (void)argc;
+    int i = atoi(argv[1]);
+    char name[16];
+    snprintf(name, sizeof name, "pfs%d", i);
+    static char payload[4];
+    sg_mailbox_put(sg_mailbox_by_name(name), &payload[i], SG_BYTES[i]);
+    SG_END[i] = simgrid_get_clock();
+}
+
+static void sg_server(int argc, char **argv)
+{
+    (void)argc;
+    char name[16];
+    snprintf(name, sizeof name, "pfs%s", argv[1]);
+    sg_mailbox_get(sg_mailbox_by_name(name));
+}
+
+START_TEST(test_fluid_model_is_what_simgrid_computes)
+{
+    /* bytes in GB, rates in GB/s: scaled by 1e9 for SimGrid */
+    static const struct {
+        size_t n;
+        double bytes[4], caps[4], agg;
+    } C[] = {
+        {4, {8, 8, 8, 8}, {10, 10, 10, 10}, 4},
+        {3, {1, 4, 4}, {1, 10, 10}, 3},
+        {2, {1, 1}, {0.5, 10}, 2},
+        {2, {2, 8}, {3, 3}, 2},
+        {4, {1, 2, 3, 4}, {1, 0.5, 2, 2}, 3},
+    };
+    size_t k = (size_t)_i;
+    char path[] = "/tmp/check_storage_sg_XXXXXX.xml";
+    int fd = mkstemps(path, 4);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+               "<platform version=\"4.1\">\n<zone id=\"z\" routing=\"Full\">\n  <host id=\"pfs\" speed=\"1Gf\"/>\n"
+               "  <link id=\"agg\" bandwidth=\"%.17gBps\" latency=\"0s\"/>\n",
+            C[k].agg * 1e9);
+    for (size_t i = 0; i < C[k].n; i++)
+        fprintf(f, "  <host id=\"c%zu\" speed=\"1Gf\"/>\n  <link id=\"l%zu\" bandwidth=\"%.17gBps\" latency=\"0s\"/>\n",
+                i, i, C[k].caps[i] * 1e9);
+    for (size_t i = 0; i < C[k].n; i++)
+        fprintf(f, "  <route src=\"c%zu\" dst=\"pfs\"><link_ctn id=\"l%zu\"/><link_ctn id=\"agg\"/></route>\n", i, i);
+    fprintf(f, "</zone>\n</platform>\n");
+    fclose(f);
+    char *argv[8];
+    int argc = 0;
+    argv[argc++] = (char *)"check_storage";
+    argv[argc++] = (char *)"--cfg=network/model:CM02";
+    argv[argc++] = (char *)"--cfg=network/crosstraffic:0";
+    argv[argc++] = (char *)"--cfg=network/TCP-gamma:0";
+    argv[argc++] = (char *)"--log=root.thres:critical";
+    static char extra[256];
+    const char *cfg = getenv("OASTWIN_SIMGRID_CFG");
+    if (cfg && *cfg) {
+        snprintf(extra, sizeof extra, "--cfg=%s", cfg);
+        argv[argc++] = extra;
+    }
+    argv[argc] = NULL;
+    simgrid_init(&argc, argv);
+    simgrid_load_platform(path);
+    unlink(path);
+    for (size_t i = 0; i < C[k].n; i++) {
+        SG_BYTES[i] = C[k].bytes[i] * 1e9;
+        char idx[8], host[8];
+        snprintf(idx, sizeof idx, "%zu", i);
+        snprintf(host, sizeof host, "c%zu", i);
+        const char *ca[] = {"client", idx, NULL}, *sa[] = {"server", idx, NULL};
+        sg_actor_create("client", sg_host_by_name(host), sg_client, 2, (char **)ca);
+        sg_actor_create("server", sg_host_by_name("pfs"), sg_server, 2, (char **)sa);
+    }
+    simgrid_run();
+    double end[4];
+    storage_fluid_s(C[k].bytes, C[k].n, C[k].caps, 0, C[k].agg, end);
+    for (size_t i = 0; i < C[k].n; i++)
+        ck_assert_msg(fabs(SG_END[i] - end[i]) <= 1e-9 * end[i], "case %zu client %zu: SimGrid %.15g s, fluid %.15g s",
+                      k, i, SG_END[i], end[i]);
+}
+END_TEST
+
 static Suite *storage_suite(void)
 {
     Suite *s = suite_create("storage");
@@ -289,6 +386,7 @@ static Suite *storage_suite(void)
     TCase *tr = tcase_create("run");
     tcase_set_timeout(tr, 60);
     tcase_add_test(tr, test_run_doubling_pfs_bandwidth_shortens_checkpoint_stalls_as_modelled);
+    tcase_add_loop_test(tr, test_fluid_model_is_what_simgrid_computes, 0, 5);
     suite_add_tcase(s, tr);
     return s;
 }
