@@ -516,6 +516,23 @@ START_TEST(test_switch_and_plane_failures_degrade_two_planes_and_stop_one)
                   figure(b, nb, "interruptions"), figure(a, na, "interruptions"));
     ck_assert_msg(figure(b, nb, "job_mtbf_expected") < figure(a, na, "job_mtbf_expected"),
                   "switches did not count in the job MTBF");
+    ck_assert_int_eq((int)figure(a, na, "failures_degrading"), sw + 1); /* and the plane */
+    ck_assert_int_eq((int)figure(b, nb, "failures_degrading"), 0);
+    /* two planes, but a transport that cannot fail over: every switch failure stops the job */
+    char *stop = run_scenario_to(dir, "resilience-netfail", "stop", "--set resilience.network_failover=stop");
+    h5r_file *fs = h5r_open(stop, &err);
+    ck_assert_msg(fs != NULL, "%s", err.msg);
+    h5r_figure *c = NULL;
+    size_t nc = 0;
+    ck_assert_int_eq(h5r_summary(fs, &c, &nc, &err), 0);
+    ck_assert_int_eq(count_events(dir, stop, "switch_down"), 0);
+    ck_assert_int_eq((int)figure(c, nc, "cutting_switch"), 2);
+    ck_assert_int_eq((int)figure(c, nc, "failures_degrading"), 0);
+    ck_assert_msg(figure(c, nc, "interruptions") > figure(a, na, "interruptions"), "interruptions %g vs %g",
+                  figure(c, nc, "interruptions"), figure(a, na, "interruptions"));
+    free(c);
+    h5r_close(fs);
+    free(stop);
     free(a);
     free(b);
     h5r_close(f2);

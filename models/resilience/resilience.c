@@ -190,14 +190,15 @@ void resilience_describe(const scenario_t *sc, FILE *f)
     fprintf(f,
             "Resilience: after the detailed iterations the job continues on a timeline%s%s%s with %d failure "
             "process%s and %lld scheduled failure%s, %s %s checkpoints to the %s, detection %s, restart %s, %lld "
-            "spare node%s.\n",
+            "spare node%s; a switch, module or plane failure that leaves a path %s.\n",
             r->horizon_s > 0 ? " for " : "", r->horizon_s > 0 ? h : "",
             r->iterations > 0 ? " (or until its iterations are done)" : "", classes, classes == 1 ? "" : "es",
             (long long)sc->failures.nschedule, sc->failures.nschedule == 1 ? "" : "s",
             r->policy == RS_CKPT_AUTO ? "Young-interval" : r->policy == RS_CKPT_INTERVAL ? "fixed-interval" : "no",
             sc->storage.ckpt.mode == ST_CKPT_TWO_STAGE ? "two-stage" : "synchronous",
             sc->storage.ckpt.tier == ST_TIER_NVME ? "node-local NVMe" : "parallel file system", det, rst,
-            (long long)r->spares, r->spares == 1 ? "" : "s");
+            (long long)r->spares, r->spares == 1 ? "" : "s",
+            r->network_failover == RS_FAILOVER_STOP ? "stops the job all the same" : "reroutes and the job runs on");
 }
 
 /* ---- the detailed part ---- */
@@ -291,7 +292,7 @@ static int net_effect(const fl_event *f, rs_effect *fx, double *share)
         fail("cannot evaluate a network failure (%s)", fl_class_name(f->cls));
         return -1;
     }
-    fx->stops = e.cuts;
+    fx->stops = e.cuts || (f->cls != FL_LINK_FLAP && R.sc->resilience.network_failover == RS_FAILOVER_STOP);
     fx->duration_s = f->duration_s;
     fx->factor = e.share;
     *share = e.share;
@@ -698,10 +699,14 @@ int resilience_setup(const scenario_t *sc, const platform_t *plat, trace_t *t, d
         R.net = rs_net_new(R.plat, &R.pr.counts);
         if (!R.net)
             return diag_fail(err, "out of memory (network failure index)");
-        for (int c = 0; c < FL__NCLASSES; c++)
-            if (fl_class_degrades(c) && fl_class_rate_Hz(&R.pr.fs.cls[c], R.pr.counts.n[c]) > 0 &&
-                (R.cutting[c] = rs_net_cutting(R.net, c)) < 0)
+        bool stop = sc->resilience.network_failover == RS_FAILOVER_STOP;
+        for (int c = 0; c < FL__NCLASSES; c++) {
+            if (!fl_class_degrades(c) || !(fl_class_rate_Hz(&R.pr.fs.cls[c], R.pr.counts.n[c]) > 0))
+                continue;
+            R.cutting[c] = stop && c != FL_LINK_FLAP ? R.pr.counts.n[c] : rs_net_cutting(R.net, c);
+            if (R.cutting[c] < 0)
                 return diag_fail(err, "out of memory (network failure index)");
+        }
     }
     R.sem = sg_sem_init(0);
     engine_on_progress(on_progress, NULL);
@@ -763,10 +768,12 @@ static void summary(trace_t *t)
         all += T->failures[k];
     }
     trace_summary_i64(t, "failures_total", all, "1", "failures of every class");
-    int64_t stopping = all - T->failures[FL_LINK_FLAP];
+    int64_t stopping = all - T->degradations;
     trace_summary_i64(t, "failures_stopping", stopping, "1",
-                      "failures of the classes that stop the job, whatever its state (interruptions + failed "
-                      "restarts + failures while down)");
+                      "failures that stop the job, whatever its state (interruptions + failed restarts + failures "
+                      "while down)");
+    trace_summary_i64(t, "failures_degrading", T->degradations, "1",
+                      "network failures that left a path: the job ran on, slower");
     trace_summary_f64(t, "mean_time_between_failures", stopping ? wall / (double)stopping : 0, "s",
                       "job wall time / failures_stopping");
     trace_summary_i64(t, "node_failures", T->node_failures, "1", "accelerator, HBM and host failures");
@@ -817,7 +824,7 @@ static void summary(trace_t *t)
                  fl_class_name(k));
         trace_summary_i64(t, name, R.exposure_measured[k] ? 1 : 0, "1", doc);
         snprintf(name, sizeof name, "cutting_%s", fl_class_name(k));
-        snprintf(doc, sizeof doc, "%s components whose failure alone leaves no path (they stop the job)",
+        snprintf(doc, sizeof doc, "%s components whose failure stops the job: no path left, or all with network_failover stop",
                  fl_class_name(k));
         if (k != FL_LINK_FLAP)
             trace_summary_i64(t, name, R.cutting[k], "1", doc);

@@ -10,6 +10,7 @@
 
 typedef enum rs_mode { RS_MODE_OFF, RS_MODE_TIMELINE } rs_mode;
 typedef enum rs_policy { RS_CKPT_AUTO, RS_CKPT_INTERVAL, RS_CKPT_NEVER } rs_policy;
+typedef enum rs_failover { RS_FAILOVER_REROUTE, RS_FAILOVER_STOP } rs_failover;
 
 typedef struct resilience_spec {
     int mode;               /* rs_mode */
@@ -21,6 +22,7 @@ typedef struct resilience_spec {
     double restart_s;       /* relaunch: reschedule, start processes, rebuild communicators */
     int64_t spares;         /* spare nodes a failed node is replaced by at once */
     bool activity;          /* show accelerators computing / idle over the timeline (power model) */
+    int network_failover;   /* rs_failover: what a switch, module or plane failure that leaves a path does */
 } resilience_spec;
 
 #endif

@@ -323,6 +323,7 @@ static void handle_failure(rs_timeline *tl, const fl_event *f)
     rs_effect fx;
     effect_of(tl, f, &fx);
     if (!fx.stops) {
+        tl->T.degradations++;
         open_window(tl, f, &fx, tl->now + fx.duration_s);
         if (fx.detail[0])
             snprintf(d, sizeof d, "%s %s for %.6g s, iterations x %.4g: %s", f->scheduled ? "scheduled" : "drawn",
@@ -535,6 +536,7 @@ void rs_timeline_inject(rs_timeline *tl, const fl_event *f)
     /* A degradation the detailed part already applied (and reported): counted; still open at
      * t0, it keeps slowing the job until it ends. */
     tl->T.failures[f->cls]++;
+    tl->T.degradations++;
     double end = f->t_s + fx.duration_s;
     if (end > tl->now)
         open_window(tl, f, &fx, end);

@@ -85,6 +85,7 @@ typedef struct rs_totals {
     double degraded_s;        /* run time with at least one degraded link */
     double wait_repair_max_s;
     int64_t failures[FL__NCLASSES]; /* every failure, by class */
+    int64_t degradations;     /* failures that left a path: the job ran on, slower */
     int64_t interruptions;    /* running job stopped */
     int64_t failed_restarts;  /* failures while restarting or restoring */
     int64_t while_down;       /* failures while the job was down (detecting, waiting for a repair) */
