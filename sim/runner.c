@@ -230,6 +230,12 @@ static void provenance(trace_t *t, const scenario_t *sc)
 int runner_run(const scenario_t *sc, const runner_cli *c, const char *default_out, bool validate_only,
                runner_report_fn report, void *report_ctx, double wall0)
 {
+    return runner_run_hooked(sc, c, default_out, validate_only, report, report_ctx, NULL, wall0);
+}
+
+int runner_run_hooked(const scenario_t *sc, const runner_cli *c, const char *default_out, bool validate_only,
+                      runner_report_fn report, void *report_ctx, const runner_hooks *hooks, double wall0)
+{
     diag_t err = {{0}};
     int rc = 2;
     trace_t *t = NULL;
@@ -237,6 +243,10 @@ int runner_run(const scenario_t *sc, const runner_cli *c, const char *default_ou
     if (!plat) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
+    }
+    if (hooks && hooks->prepare && hooks->prepare(hooks->ctx, plat, &err)) {
+        fprintf(stderr, "%s%s\n", strstr(err.msg, "error: ") ? "" : "oastwin: error: ", err.msg);
+        goto out_platform;
     }
     if (workload_check(sc, plat, &err)) {
         fprintf(stderr, "%s\n", err.msg);
@@ -260,7 +270,7 @@ int runner_run(const scenario_t *sc, const runner_cli *c, const char *default_ou
         goto out_platform;
     }
     provenance(t, sc);
-    if (platform_to_trace(plat, t)) {
+    if (platform_to_trace(plat, t) || (hooks && hooks->annotate && hooks->annotate(hooks->ctx, t))) {
         fprintf(stderr, "oastwin: error: out of memory\n");
         goto out_trace;
     }

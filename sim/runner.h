@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "diag.h"
+#include "platform.h"
 #include "scenario.h"
 #include "trace.h"
 
@@ -45,6 +47,18 @@ typedef void (*runner_report_fn)(void *ctx, trace_t *t, const scenario_t *sc, co
  * started (for the cost line). Returns the exit status. */
 int runner_run(const scenario_t *sc, const runner_cli *c, const char *default_out, bool validate_only,
                runner_report_fn report, void *report_ctx, double wall0);
+
+/* runner_run with a say on the machine: PREPARE changes the built platform before the
+ * workload's check and the run (failing links, say) and returns 0, or -1 with ERR (a bad
+ * request: exit 2, nothing written); ANNOTATE adds to the trace before the run. Either may be
+ * NULL. */
+typedef struct runner_hooks {
+    int (*prepare)(void *ctx, platform_t *p, diag_t *err);
+    int (*annotate)(void *ctx, trace_t *t);
+    void *ctx;
+} runner_hooks;
+int runner_run_hooked(const scenario_t *sc, const runner_cli *c, const char *default_out, bool validate_only,
+                      runner_report_fn report, void *report_ctx, const runner_hooks *hooks, double wall0);
 double runner_wall_seconds(void);
 
 /* `oastwin bench` (sim/cmd_bench.c): ARGV[1] is "bench". Returns the exit status. */
