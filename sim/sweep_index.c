@@ -411,10 +411,14 @@ static void write_tables(wctx *c, const sweep_t *s, const figset *fs)
         cols[k] = fs->is_text[k] ? (icol){fs->name[k], C_STR, "", fs->doc[k], NULL, NULL, ft[k]}
                                  : (icol){fs->name[k], C_F64, fs->unit[k], fs->doc[k], fv[k], NULL, NULL};
     }
-    if (!c->bad)
+    if (!c->bad && fs->n > 0)
         table(c, "/sweep/summary",
               "one row per point: the /summary figures of its trace (NaN or empty: absent or point not ok)", cols,
               fs->n, n);
+    else if (!c->bad) { /* no point has a trace yet: a table of point numbers, so it still has a row each */
+        icol only = {"point", C_I64, "1", "point number (no point has a trace: no figure yet)", NULL, idx, NULL};
+        table(c, "/sweep/summary", "one row per point; no point has a trace yet, so no /summary figure", &only, 1, n);
+    }
     for (size_t k = 0; k < fs->n; k++) {
         free(fv[k]);
         free(ft[k]);

@@ -463,6 +463,14 @@ sweep_t *sweep_load(const char *path, const char *outdir, diag_t *err)
         diag_fail(err, "out of memory");
         goto fail;
     }
+    /* last, so that the sweep file's own mistakes are reported first */
+    FILE *probe = fopen(s->base, "r");
+    if (!probe) {
+        const ynode *b = yt_get(root, "base");
+        diag_fail_at(err, b->file, b->line, b->col, "'base': cannot open scenario '%s': %s", s->base, strerror(errno));
+        goto fail;
+    }
+    fclose(probe);
     for (size_t a = 0; a < naxes; a++)
         free(axes[a].cols);
     free(axes);

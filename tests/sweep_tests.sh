@@ -130,6 +130,19 @@ bad_sweep listval "$sw/listval.yaml:3:24: error: 'topology.planes': a swept valu
 grid:
   topology.planes: [1, [2, 3]]
 '
+bad_sweep nobase "$sw/nobase.yaml:1:7: error: 'base': cannot open scenario '$sw/x.yaml': No such file or directory" \
+  'base: x.yaml
+grid:
+  seed: [1, 2]
+'
+# every point invalid: still an index, with one row per point and no figure
+printf 'base: %s/scenarios/tests/small.yaml\ngrid:\n  run.fidelity: [fast, slow]\n' "$PWD" >"$sw/allinv.yaml"
+"$OASTWIN" sweep "$sw/allinv.yaml" -o "$sw/allinv" -q >"$sw/out" 2>"$sw/err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q '0 ok, 0 failed, 2 invalid' "$sw/out" &&
+   h5dump -d /sweep/summary "$sw/allinv/sweep.h5" 2>/dev/null | grep -q 'DATASPACE  SIMPLE { ( 2 )' &&
+   "$REPORT" "$sw/allinv/sweep.h5" >/dev/null 2>&1; then ok
+else ko "all points invalid: exit $rc: $(cat "$sw/out" "$sw/err")"; fi
 
 # ---- 5f. the report: a pair of traces, a sweep index ----
 a="$sw/mpi/points/0000.h5" b="$sw/mpi/points/0004.h5" # link bandwidth 100 GB/s vs 200 GB/s
