@@ -371,7 +371,7 @@ static int write_platform(const platform_t *plat, char *path, size_t n, diag_t *
     return 0;
 }
 
-static void init_simgrid(void)
+void engine_init_simgrid(void)
 {
     static char *argv[16];
     int argc = 0;
@@ -533,7 +533,7 @@ int engine_run(const scenario_t *sc, const platform_t *plat, trace_t *t, const e
         engine_cleanup();
         return -1;
     }
-    init_simgrid();
+    engine_init_simgrid();
     simgrid_load_platform(xml);
     unlink(xml);
     if (start_plant(err)) {

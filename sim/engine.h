@@ -75,6 +75,11 @@ void engine_progress(double done, double total);
  * twice a second, after the first second, when progress is enabled. */
 void engine_progress_tick(void);
 
+/* Initialises SimGrid as every run does (CM02 without cross-traffic or TCP window, so flow
+ * rates are plain max-min shares; OASTWIN_SIMGRID_CFG adds a setting). engine_run calls it;
+ * tests that load a platform of their own call it first. Once per process. */
+void engine_init_simgrid(void);
+
 /* Symmetric execution, for a model that simulates one actor for a class of accelerators whose
  * timelines are provably identical (models/workload/training_sym.c). engine_set_state_many is
  * engine_set_state for every accelerator of ACCS[0..N) at once (one governor wake-up, so an

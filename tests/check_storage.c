@@ -15,6 +15,7 @@
 #include <simgrid/host.h>
 #include <simgrid/mailbox.h>
 
+#include "engine.h"
 #include "h5read.h"
 #include "storage/storage.h"
 
@@ -284,7 +285,7 @@ END_TEST
 
 /* The cases of FLUID with finite caps and aggregate, run as SimGrid flows: client i behind its own
  * link (bandwidth = its cap) through one shared link (the aggregate) to a PFS host, zero
- * latency, CM02 without cross-traffic or TCP window, as the engine configures SimGrid. */
+ * latency, SimGrid configured by the engine's own initialisation. */
 static double SG_END[4];
 static double SG_BYTES[4];
 
@@ -336,21 +337,7 @@ START_TEST(test_fluid_model_is_what_simgrid_computes)
         fprintf(f, "  <route src=\"c%zu\" dst=\"pfs\"><link_ctn id=\"l%zu\"/><link_ctn id=\"agg\"/></route>\n", i, i);
     fprintf(f, "</zone>\n</platform>\n");
     fclose(f);
-    char *argv[8];
-    int argc = 0;
-    argv[argc++] = (char *)"check_storage";
-    argv[argc++] = (char *)"--cfg=network/model:CM02";
-    argv[argc++] = (char *)"--cfg=network/crosstraffic:0";
-    argv[argc++] = (char *)"--cfg=network/TCP-gamma:0";
-    argv[argc++] = (char *)"--log=root.thres:critical";
-    static char extra[256];
-    const char *cfg = getenv("OASTWIN_SIMGRID_CFG");
-    if (cfg && *cfg) {
-        snprintf(extra, sizeof extra, "--cfg=%s", cfg);
-        argv[argc++] = extra;
-    }
-    argv[argc] = NULL;
-    simgrid_init(&argc, argv);
+    engine_init_simgrid();
     simgrid_load_platform(path);
     unlink(path);
     for (size_t i = 0; i < C[k].n; i++) {

@@ -396,23 +396,35 @@ static int push_open(rs_net *n, opened o)
     return 0;
 }
 
+/* Opens failure F's degradation with HANDLE and applies it; OUT (if non-NULL) receives what it
+ * did to the simulated links. Returns 0; -1 when it was opened but applying it failed; -2 when
+ * nothing was opened (no such component, no memory). *O is the entry as opened. */
+static int open_as(rs_net *n, const fl_event *f, int64_t handle, rs_net_effect *out, opened *o)
+{
+    if (links_of(n, f, o))
+        return -2;
+    o->handle = handle;
+    if (push_open(n, *o)) {
+        free(o->phys);
+        free(o->keep);
+        return -2;
+    }
+    rewant(n, o);
+    int rc = reapply(n, o);
+    settle(n, out);
+    if (out)
+        out->links = (int64_t)o->n;
+    return rc;
+}
+
 int rs_net_eval(rs_net *n, const fl_event *f, rs_net_effect *out)
 {
     opened o;
     memset(out, 0, sizeof *out);
     out->share = 1.0;
-    if (links_of(n, f, &o))
+    int rc = open_as(n, f, -1, out, &o);
+    if (rc == -2)
         return -1;
-    o.handle = -1;
-    if (push_open(n, o)) {
-        free(o.phys);
-        free(o.keep);
-        return -1;
-    }
-    rewant(n, &o);
-    int rc = reapply(n, &o);
-    settle(n, out);
-    out->links = (int64_t)o.n;
     n->nop--; /* undo: the same links with the degradation gone */
     rewant(n, &o);
     if (reapply(n, &o))
@@ -426,19 +438,8 @@ int rs_net_eval(rs_net *n, const fl_event *f, rs_net_effect *out)
 int rs_net_open(rs_net *n, const fl_event *f, int64_t *handle)
 {
     opened o;
-    if (links_of(n, f, &o))
-        return -1;
-    o.handle = n->next_handle++;
-    if (push_open(n, o)) {
-        free(o.phys);
-        free(o.keep);
-        return -1;
-    }
-    rewant(n, &o);
-    int rc = reapply(n, &o);
-    settle(n, NULL);
-    *handle = o.handle;
-    return rc;
+    *handle = n->next_handle++;
+    return open_as(n, f, *handle, NULL, &o) ? -1 : 0;
 }
 
 int rs_net_close(rs_net *n, int64_t handle)
