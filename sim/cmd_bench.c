@@ -24,7 +24,7 @@ static const char BENCH_USAGE[] =
     "                        operation the algorithm can do)                  [workload.bench.ops]\n"
     "  --sizes LO:HI         message sizes with units, e.g. 1KiB:4GiB (default) or one size\n"
     "                                                                         [workload.bench.sizes]\n"
-    "  --algorithm ALG       auto (default), ring, dbtree, rhd, direct, pairwise, hier, multiplane\n"
+    "  --algorithm ALG       auto (default), ring, dbtree, rhd, direct, pairwise, hier, multiplane, torus\n"
     "                                                                         [workload.bench.algorithm]\n"
     "  --plane-algorithm ALG what multiplane runs on its striped transfers (default auto)\n"
     "                                                                         [workload.bench.plane_algorithm]\n"
@@ -62,7 +62,8 @@ static int check_value(const char *option, const char *value)
         if (coll_alg_parse(value, &a) == 0)
             return 0;
         snprintf(why, sizeof why,
-                 "unknown algorithm '%s' (one of auto, ring, dbtree, rhd, direct, pairwise, hier, multiplane)", value);
+                 "unknown algorithm '%s' (one of auto, ring, dbtree, rhd, direct, pairwise, hier, multiplane, torus)",
+                 value);
     } else {
         for (size_t i = 0; i < sizeof GROUP_NAMES / sizeof GROUP_NAMES[0]; i++)
             if (!strcmp(value, GROUP_NAMES[i]))

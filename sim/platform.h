@@ -92,6 +92,16 @@ int64_t platform_switch_node(const platform_t *p, int64_t k);
 /* Scale-up planes of one supernode: switched and clos2 (0 for torus and fullmesh, which have
  * dimensions rather than planes). */
 int32_t platform_planes(const platform_t *p);
+/* Torus supernodes (sim/platform_torus.c): the number of dimensions D (2 or 3) and their sizes
+ * in DIMS (unused entries 1; accelerator r of a supernode at coordinates r mod d0, r / d0 mod d1,
+ * ...), or 0 (DIMS untouched) for other kinds. */
+int platform_torus_dims(const platform_t *p, int32_t dims[3]);
+/* Whether the group MEMBERS[0..N) (accelerator ids, group rank order) is a torus whose neighbours
+ * are linked: all in one torus supernode, and ranks laid out row-major over some of its dimensions
+ * (whole dimensions, in increasing order, the first fastest) from a corner with coordinate 0 in
+ * each, as the supernode itself or one ring, plane... of it. Returns the number of those
+ * dimensions with their sizes in DIMS (unused entries 1), or 0 (not a torus, or out of memory). */
+int platform_torus_group(const platform_t *p, const int32_t *members, int32_t n, int32_t dims[3]);
 
 /* Locality, for placing ranks: the node (accelerators behind the same first-level switch chips or
  * on one board/tray) and the supernode (scale-up domain) of accelerator ACC. Accelerators are

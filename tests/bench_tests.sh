@@ -46,7 +46,7 @@ expect_err bench-sizes-unitless "oastwin: error: --sizes: '1024' needs a unit of
   bench "$bs" --sizes=1024 -o "$tmp/x.h5"
 expect_err bench-unknown-op "oastwin: error: --ops: unknown operation 'allreduc' (did you mean 'allreduce'?)" \
   bench "$bs" --ops allreduc,p2p -o "$tmp/x.h5"
-expect_err bench-unknown-alg "oastwin: error: --algorithm: unknown algorithm 'tree' (one of auto, ring, dbtree, rhd, direct, pairwise, hier, multiplane)" \
+expect_err bench-unknown-alg "oastwin: error: --algorithm: unknown algorithm 'tree' (one of auto, ring, dbtree, rhd, direct, pairwise, hier, multiplane, torus)" \
   bench "$bs" --algorithm tree -o "$tmp/x.h5"
 expect_err bench-unknown-group "oastwin: error: --group: unknown group 'rack' (one of all, node, supernode)" \
   bench "$bs" --group rack -o "$tmp/x.h5"

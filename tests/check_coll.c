@@ -1007,7 +1007,8 @@ START_TEST(test_supported_pairs_and_refused_closed_forms_agree)
     coll_ab net = {ALPHA, BW, 0, 0};
     for (int op = 0; op < COLL_OP__COUNT; op++)
         for (int a = 0; a < COLL_ALG__COUNT; a++) {
-            coll_params prm = {.root = 0, .local = 4, .chunks = 0, .planes = 2, .plane_alg = COLL_ALG_AUTO};
+            coll_params prm = {.root = 0, .local = 4, .chunks = 0, .planes = 2, .plane_alg = COLL_ALG_AUTO,
+                               .torus_nd = 2, .torus_dim = {2, 4}};
             coll_sched s;
             diag_t err = {{0}};
             int built = coll_build((coll_op)op, (coll_alg)a, 8, MIB, &prm, &s, &err) == 0;
@@ -1030,11 +1031,11 @@ END_TEST
 START_TEST(test_tuned_auto_prices_nccl_like_candidates)
 {
     /* one level: the star of the suite */
-    coll_tune one_level = {{ALPHA, BW, 0, 0}, {0, 0, 0, 0}};
+    coll_tune one_level = {.flat = {ALPHA, BW, 0, 0}, .hier = {0, 0, 0, 0}};
     coll_params flat = {.tune = &one_level};
     /* two levels, groups of 8: fast inside (0.5 us, 400 GB/s), slow across (2 us, 50 GB/s); the
      * whole-group figures are the worst of both */
-    coll_tune two = {{2e-6, 50e9, 0, 0}, {0.5e-6, 400e9, 2e-6, 50e9}};
+    coll_tune two = {.flat = {2e-6, 50e9, 0, 0}, .hier = {0.5e-6, 400e9, 2e-6, 50e9}};
     coll_params lev = {.local = 8, .tune = &two};
     static const struct {
         coll_op op;

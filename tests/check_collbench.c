@@ -274,7 +274,7 @@ START_TEST(test_loader_replaces_the_workload_section)
     } bad[] = {
         {"--algorithm", "workload.bench.algorithm=tree",
          "--algorithm:1:26: error: 'workload.bench.algorithm' must be one of auto, ring, dbtree, rhd, direct, "
-         "pairwise, hier, multiplane, not 'tree' (did you mean 'dbtree'?)"},
+         "pairwise, hier, multiplane, torus, not 'tree' (did you mean 'dbtree'?)"},
         {"--ops", "workload.bench.ops=alltoall",
          "--ops:1:20: error: 'workload.bench.ops': algorithm 'dbtree' cannot do alltoall (it does allreduce, "
          "broadcast, p2p)"},

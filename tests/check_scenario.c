@@ -114,7 +114,7 @@ static const bad_case BAD[] = {
     {NULL, NULL, "topology.link.bandwidth.x=1",
      "--set:1:15: error: 'topology.link.bandwidth' is not a section; cannot set 'topology.link.bandwidth.x'"},
     {NULL, NULL, "workload.algorithm=rng",
-     "--set:1:20: error: 'workload.algorithm' must be one of auto, ring, dbtree, rhd, not 'rng' (did you mean 'ring'?)"},
+     "--set:1:20: error: 'workload.algorithm' must be one of auto, ring, dbtree, rhd, torus, not 'rng' (did you mean 'ring'?)"},
 };
 
 START_TEST(test_bad_input_gets_exact_message)

@@ -1,5 +1,6 @@
 /* Closed-form times of every algorithm on the alpha-beta network of docs/collectives.md (each
- * rank a full-duplex port, a lone transfer of m bytes takes alpha + m/B): what
+ * rank a full-duplex port, a lone transfer of m bytes takes alpha + m/B; for torus, one hop
+ * between neighbours, B per direction of one link): what
  * coll_analytic_time() gives on that network, without building the schedule. The derivations
  * are in docs/collectives.md; tests/check_coll.c checks each against the priced schedule.
  * Invariant: a combination coll_build() refuses has no closed form here either (-1). */
@@ -69,6 +70,22 @@ static double dbtree_broadcast(int32_t p, double n, uint32_t C, double a, double
     return S * a + M * c / B;
 }
 
+/* Torus: one ring phase per dimension of size d >= 2 on the share s_j = n / (d_0 ... d_{j-1}) a
+ * rank holds when it starts; d - 1 steps, each moving s_j/(2d) over each direction of each link
+ * (s_j/d over one link when d = 2: both neighbours are the same rank, reached by one link).
+ * Reduce-scatter and all-gather run each phase once, all-reduce twice. NET is one hop. */
+static double torus_time(coll_op op, const coll_params *prm, double n, double a, double B)
+{
+    double t = 0.0, share = n;
+    for (int32_t j = 0; j < prm->torus_nd; j++) {
+        double d = prm->torus_dim[j];
+        if (d >= 2)
+            t += (d - 1) * (a + share / (d * (d >= 3 ? 2.0 : 1.0) * B));
+        share /= d;
+    }
+    return op == COLL_ALLREDUCE ? 2 * t : t;
+}
+
 double coll_closed_form_time(coll_op op, coll_alg alg, int32_t p, double n, const coll_params *prm,
                              const coll_ab *net)
 {
@@ -98,6 +115,8 @@ double coll_closed_form_time(coll_op op, coll_alg alg, int32_t p, double n, cons
     if (op == COLL_P2P)
         alg = COLL_ALG_DIRECT;
     if (alg == COLL_ALG_HIER && (!prm || prm->local < 1 || p % prm->local != 0))
+        return -1.0;
+    if (alg == COLL_ALG_TORUS && !coll_torus_shape_ok(prm, p))
         return -1.0;
     if (p == 1 || n == 0.0)
         return 0.0;
@@ -134,6 +153,8 @@ double coll_closed_form_time(coll_op op, coll_alg alg, int32_t p, double n, cons
             return inner + (G - 1) * (ao + n / (G * Bo));
         return inner + outer;
     }
+    case COLL_ALG_TORUS:
+        return torus_time(op, prm, n, a, B);
     default:
         return -1.0;
     }

@@ -13,7 +13,7 @@ static const char *const op_names[COLL_OP__COUNT] = {
 };
 
 static const char *const alg_names[COLL_ALG__COUNT] = {
-    "auto", "ring", "dbtree", "rhd", "direct", "pairwise", "hier", "multiplane",
+    "auto", "ring", "dbtree", "rhd", "direct", "pairwise", "hier", "multiplane", "torus",
 };
 
 const char *coll_op_name(coll_op op)
@@ -71,14 +71,32 @@ static bool is_pow2(int32_t p)
     return p > 0 && (p & (p - 1)) == 0;
 }
 
+/* Price of candidate C: its closed form on the network of its kind, or, when ROUTED, the analytic
+ * time of its schedule on the routes of TN; -1 when it cannot be built. */
+static double candidate_time(coll_op op, coll_alg c, int32_t p, double bytes, const coll_params *plain,
+                             const coll_tune *tn, bool routed)
+{
+    if (!routed) {
+        const coll_ab *net = c == COLL_ALG_HIER ? &tn->hier : c == COLL_ALG_TORUS ? &tn->torus : &tn->flat;
+        return coll_closed_form_time(op, c, p, bytes, plain, net);
+    }
+    coll_sched s;
+    diag_t err;
+    if (coll_build(op, c, p, bytes, plain, &s, &err) != 0)
+        return -1.0;
+    double t = coll_analytic_time(&s, tn->route, tn->route_ctx, tn->link_bw_Bps, tn->nlinks);
+    coll_sched_free(&s);
+    return t;
+}
+
 /* The auto rule, after NCCL's tuning: trees and halving-doubling win while the per-rank share
  * of the message is small (latency-bound: ~log p steps instead of ~p), rings and pairwise
  * exchanges win once it is large (bandwidth-bound, every port busy every step).
  *   small  :=  bytes / p < 64 KiB
- *   allreduce      p <= 2: ring; small: dbtree; large: hier when prm->local > 1 divides p and
- *                  p > local, else ring
+ *   allreduce      p <= 2: ring; small: dbtree; large: torus when the group is a torus
+ *                  (prm->torus_nd), else hier when prm->local > 1 divides p and p > local, else ring
  *   allgather,
- *   reducescatter  rhd when p is a power of two and small, else ring
+ *   reducescatter  rhd when p is a power of two and small, else torus on a torus, else ring
  *   alltoall       pairwise; hier when p(p-1) transfers would exceed COLL_MAX_XFERS and
  *                  prm->local > 1 divides p (so that very large groups still build)
  *   broadcast      small: dbtree; large: ring (pipelined chain)
@@ -89,36 +107,44 @@ static bool is_pow2(int32_t p)
  * With prm->tune (the machine's alpha-beta figures) the table gives way to pricing, as NCCL's
  * tuner does: the candidates below (NCCL's own algorithms or their closest kin here) are
  * priced by coll_closed_form_time() and the fastest wins, ties to the earlier one:
- *   allreduce      ring, hier (when local fits), dbtree
+ *   allreduce      ring, hier (when local fits), dbtree, torus (on a torus group)
  *   allgather,
- *   reducescatter  ring, hier, rhd
+ *   reducescatter  ring, hier, rhd, torus
  *   alltoall       pairwise (while p(p-1) <= COLL_MAX_XFERS), hier
  *   broadcast      ring (chain), dbtree
  * so that a tree whose every edge may cross the slow level loses to hier on a multi-level group
- * once the message is more than latency. */
+ * once the message is more than latency. Torus is a candidate on a torus group (prm->torus_nd),
+ * priced on prm->tune->torus (one hop between neighbours; skipped when its bandwidth is 0).
+ * When torus is a candidate and prm->tune->route is set, every candidate is instead built and
+ * priced by coll_analytic_time() on the group's routes: closed forms assume uncongested routes,
+ * which a flat ring or a tree mapped onto a torus does not get (its multi-hop routes share
+ * links), nor are its latencies all the worst one (a tree's edges are mostly short). */
 static coll_alg tuned_choice(coll_op op, int32_t p, double bytes, const coll_params *prm)
 {
-    static const coll_alg cand[COLL_OP__COUNT][3] = {
-        [COLL_ALLREDUCE] = {COLL_ALG_RING, COLL_ALG_HIER, COLL_ALG_DBTREE},
-        [COLL_ALLGATHER] = {COLL_ALG_RING, COLL_ALG_HIER, COLL_ALG_RHD},
-        [COLL_REDUCESCATTER] = {COLL_ALG_RING, COLL_ALG_HIER, COLL_ALG_RHD},
-        [COLL_ALLTOALL] = {COLL_ALG_PAIRWISE, COLL_ALG_HIER, COLL_ALG_AUTO},
-        [COLL_BROADCAST] = {COLL_ALG_RING, COLL_ALG_DBTREE, COLL_ALG_AUTO},
-        [COLL_P2P] = {COLL_ALG_DIRECT, COLL_ALG_AUTO, COLL_ALG_AUTO},
+    static const coll_alg cand[COLL_OP__COUNT][4] = {
+        [COLL_ALLREDUCE] = {COLL_ALG_RING, COLL_ALG_HIER, COLL_ALG_DBTREE, COLL_ALG_TORUS},
+        [COLL_ALLGATHER] = {COLL_ALG_RING, COLL_ALG_HIER, COLL_ALG_RHD, COLL_ALG_TORUS},
+        [COLL_REDUCESCATTER] = {COLL_ALG_RING, COLL_ALG_HIER, COLL_ALG_RHD, COLL_ALG_TORUS},
+        [COLL_ALLTOALL] = {COLL_ALG_PAIRWISE, COLL_ALG_HIER, COLL_ALG_AUTO, COLL_ALG_AUTO},
+        [COLL_BROADCAST] = {COLL_ALG_RING, COLL_ALG_DBTREE, COLL_ALG_AUTO, COLL_ALG_AUTO},
+        [COLL_P2P] = {COLL_ALG_DIRECT, COLL_ALG_AUTO, COLL_ALG_AUTO, COLL_ALG_AUTO},
     };
     coll_params plain = *prm;
     plain.tune = NULL;
     plain.planes = 0;
     coll_alg best = COLL_ALG_AUTO;
     double best_t = 0.0;
-    for (int i = 0; i < 3; i++) {
+    bool routed = prm->tune->route && coll_torus_shape_ok(prm, p) && prm->tune->torus.bw_Bps > 0.0 &&
+                  (op == COLL_ALLREDUCE || op == COLL_ALLGATHER || op == COLL_REDUCESCATTER);
+    for (int i = 0; i < 4; i++) {
         coll_alg c = cand[op][i];
         if (c == COLL_ALG_AUTO)
             continue;
         if (c == COLL_ALG_PAIRWISE && (double)p * (double)(p - 1) > (double)COLL_MAX_XFERS)
             continue;
-        double t = coll_closed_form_time(op, c, p, bytes, &plain, c == COLL_ALG_HIER ? &prm->tune->hier
-                                                                                      : &prm->tune->flat);
+        if (c == COLL_ALG_TORUS && (!coll_torus_shape_ok(prm, p) || !(prm->tune->torus.bw_Bps > 0.0)))
+            continue;
+        double t = candidate_time(op, c, p, bytes, &plain, prm->tune, routed);
         if (t >= 0.0 && (best == COLL_ALG_AUTO || t < best_t)) {
             best = c;
             best_t = t;
@@ -144,16 +170,21 @@ coll_alg coll_choose(coll_op op, int32_t p, double bytes, const coll_params *prm
             return t;
     }
     bool hier_ok = local > 1 && p > local && p % local == 0;
+    bool torus_ok = coll_torus_shape_ok(prm, p);
     switch (op) {
     case COLL_ALLREDUCE:
         if (p <= 2)
             return COLL_ALG_RING;
         if (small)
             return COLL_ALG_DBTREE;
+        if (torus_ok)
+            return COLL_ALG_TORUS;
         return hier_ok ? COLL_ALG_HIER : COLL_ALG_RING;
     case COLL_ALLGATHER:
     case COLL_REDUCESCATTER:
-        return is_pow2(p) && small ? COLL_ALG_RHD : COLL_ALG_RING;
+        if (is_pow2(p) && small)
+            return COLL_ALG_RHD;
+        return torus_ok ? COLL_ALG_TORUS : COLL_ALG_RING;
     case COLL_ALLTOALL:
         if (hier_ok && (double)p * (double)(p - 1) > (double)COLL_MAX_XFERS)
             return COLL_ALG_HIER;
@@ -187,6 +218,8 @@ static bool supported(coll_op op, coll_alg alg)
     case COLL_ALG_HIER:
         return op == COLL_ALLREDUCE || op == COLL_ALLGATHER || op == COLL_REDUCESCATTER ||
                op == COLL_ALLTOALL;
+    case COLL_ALG_TORUS:
+        return op == COLL_ALLREDUCE || op == COLL_ALLGATHER || op == COLL_REDUCESCATTER;
     case COLL_ALG_AUTO:
     case COLL_ALG_MULTIPLANE:
     case COLL_ALG__COUNT:
@@ -244,6 +277,9 @@ coll_alg coll_multiplane_base(coll_op op, int32_t p, double bytes, const coll_pa
         scaled.flat.bw_outer_Bps /= planes;
         scaled.hier.bw_Bps /= planes;
         scaled.hier.bw_outer_Bps /= planes;
+        scaled.torus.bw_Bps /= planes;
+        if (planes > 1.0)
+            scaled.route = NULL; /* the routes carry whole transfers, not one plane's share */
         sub.tune = &scaled;
     }
     return coll_choose(op, p, bytes / planes, &sub);
@@ -277,6 +313,10 @@ int coll_build(coll_op op, coll_alg alg, int32_t p, double bytes, const coll_par
     if (alg == COLL_ALG_HIER && (!prm || prm->local < 1 || p % prm->local != 0))
         return diag_fail(err, "%s: algorithm 'hier' needs a local group size dividing %d (got %d)",
                          coll_op_name(op), (int)p, prm ? (int)prm->local : 0);
+    if (alg == COLL_ALG_TORUS && !coll_torus_shape_ok(prm, p))
+        return diag_fail(err, "%s: algorithm 'torus' needs a group that is a whole torus (or a sub-torus along whole "
+                              "dimensions) of %d ranks in their natural order; this group is not one",
+                         coll_op_name(op), (int)p);
     out->op = op;
     out->alg = alg;
     out->base = alg;
@@ -298,6 +338,9 @@ int coll_build(coll_op op, coll_alg alg, int32_t p, double bytes, const coll_par
         break;
     case COLL_ALG_HIER:
         rc = coll_hier_build(out, prm, err);
+        break;
+    case COLL_ALG_TORUS:
+        rc = coll_torus_build(out, prm, err);
         break;
     case COLL_ALG_DIRECT:
         if (op == COLL_P2P) {

@@ -16,7 +16,9 @@
  * Memory: ring all-reduce / all-gather / reduce-scatter hold p transfers, hier at most 3p;
  * rhd at most 2p log2 p + 2p; dbtree at most 4pC (all-reduce) or 2pC (broadcast) for C pipeline chunks;
  * the broadcast chain at most pC; direct and pairwise all-to-all p(p-1) and hier all-to-all
- * p(L+G-2) for G groups of L; multiplane as its base algorithm. No schedule holds more than
+ * p(L+G-2) for G groups of L; torus all-reduce at most 2p(2D-1) and all-gather / reduce-scatter
+ * at most 2pD for D dimensions of size >= 2 (one stored step of at most 2p transfers per ring
+ * phase); multiplane as its base algorithm. No schedule holds more than
  * COLL_MAX_XFERS transfers: coll_build() fails instead (flat all-to-all stops at p = 4096; use
  * hier beyond).
  * Planes: a schedule with stripes = S > 1 (multiplane) is striped over S planes: each transfer
@@ -51,6 +53,8 @@ typedef enum coll_alg {
     COLL_ALG_PAIRWISE, /* all-to-all: p-1 steps, step k: i -> (i+k) mod p */
     COLL_ALG_HIER,     /* two levels: inside groups of `local` ranks, then across, then inside */
     COLL_ALG_MULTIPLANE, /* the base algorithm `plane_alg`, every transfer striped over `planes` planes */
+    COLL_ALG_TORUS,    /* all-reduce, all-gather, reduce-scatter on a torus group (`torus_dim`):
+                        * bidirectional rings one dimension after the other, neighbours only */
     COLL_ALG__COUNT
 } coll_alg;
 
@@ -78,6 +82,12 @@ typedef struct coll_sched {
                        * means 1), or coll_params.planes for multiplane */
 } coll_sched;
 
+/* Routes for analytic pricing: fills LINKS (up to CAP ids) with the links from group rank SRC to
+ * DST and *LAT_S with the route latency; returns the number of links, or -1. CAP is 256.
+ * coll_analytic_time() calls it twice per transfer and step (once to load links, once to price). */
+typedef int (*coll_route_fn)(void *ctx, int32_t src, int32_t dst, double *lat_s, uint32_t *links,
+                             size_t cap);
+
 /* The alpha-beta network of the closed forms: every rank owns a full-duplex port, a transfer of
  * m bytes alone takes alpha + m/B. The outer pair applies to hier's phases across groups
  * (0 = the same as inside). */
@@ -87,10 +97,23 @@ typedef struct coll_ab {
 } coll_ab;
 
 /* The machine's alpha-beta figures for `auto`: FLAT for algorithms over the whole group (worst
- * latency, narrowest path), HIER for hier's two levels (inside and across its local groups). */
+ * latency, narrowest path), HIER for hier's two levels (inside and across its local groups),
+ * TORUS for the torus algorithm: one hop between torus neighbours (worst neighbour latency, link
+ * bandwidth per direction; bw_Bps 0 when the group is not a torus). With ROUTE set (the group's
+ * own routes and the platform's link bandwidths), auto prices each candidate by building its
+ * schedule and running coll_analytic_time() on them instead of by its closed form, so that links
+ * shared by multi-hop routes count (what a torus group needs: closed forms are contention-blind). */
 typedef struct coll_tune {
     coll_ab flat, hier;
+    coll_ab torus;
+    coll_route_fn route; /* NULL: closed forms */
+    void *route_ctx;
+    const double *link_bw_Bps; /* indexed by link id, NLINKS ids */
+    size_t nlinks;
 } coll_tune;
+
+/* Most dimensions of a torus group. */
+#define COLL_TORUS_MAX_DIMS 3
 
 typedef struct coll_params {
     int32_t root;    /* broadcast root (group rank); 0 by default */
@@ -104,6 +127,11 @@ typedef struct coll_params {
                          * AUTO (0) = coll_choose() for the per-plane share n/planes */
     const coll_tune *tune; /* NULL: auto uses the size thresholds; else it prices its candidates
                             * with their closed forms on these networks (see coll_choose) */
+    int32_t torus_nd;      /* > 0: the group is a torus of torus_dim[0] x ... x torus_dim[nd-1]
+                            * (product p) whose rank r sits at coordinates r mod d0, r / d0 mod d1, ...
+                            * with a direct link between neighbours (wrap-around included): the
+                            * torus algorithm runs on it and auto considers it; 0 = not a torus */
+    int32_t torus_dim[COLL_TORUS_MAX_DIMS]; /* sizes >= 1; dimensions of size 1 are skipped */
 } coll_params;
 
 /* Most transfers one schedule may hold (16 Mi transfers, 256 MiB). */
@@ -111,7 +139,7 @@ typedef struct coll_params {
 
 const char *coll_op_name(coll_op op);   /* "allreduce", "allgather", ... */
 const char *coll_alg_name(coll_alg a);  /* "auto", "ring", "dbtree", "rhd", "direct", "pairwise", "hier",
-                                         * "multiplane" */
+                                         * "multiplane", "torus" */
 int coll_op_parse(const char *s, coll_op *out);   /* 0 or -1 */
 int coll_alg_parse(const char *s, coll_alg *out); /* 0 or -1 */
 /* nccl-tests bus-bandwidth factor: allreduce 2(p-1)/p; allgather, reducescatter, alltoall (p-1)/p;
@@ -130,19 +158,14 @@ coll_alg coll_choose(coll_op op, int32_t p, double bytes, const coll_params *prm
  * (root 0, no local groups, default chunks). AUTO is resolved by coll_choose() and OUT->alg holds
  * the algorithm used. p2p accepts any algorithm and is always one direct transfer 0 -> 1.
  * Returns -1 with a message in ERR (and OUT empty) for an op the algorithm cannot do, bad
- * parameters (hier without a local size dividing p, a root outside the group), a schedule
+ * parameters (hier without a local size dividing p, torus without a torus shape of p ranks, a
+ * root outside the group), a schedule
  * larger than COLL_MAX_XFERS, or no memory. */
 int coll_build(coll_op op, coll_alg alg, int32_t p, double bytes, const coll_params *prm,
                coll_sched *out, diag_t *err);
 void coll_sched_free(coll_sched *s);
 /* Total bytes sent by group rank r over the whole schedule (repeats counted). */
 double coll_sched_bytes_sent(const coll_sched *s, int32_t r);
-
-/* Routes for analytic pricing: fills LINKS (up to CAP ids) with the links from group rank SRC to
- * DST and *LAT_S with the route latency; returns the number of links, or -1. CAP is 256.
- * coll_analytic_time() calls it twice per transfer and step (once to load links, once to price). */
-typedef int (*coll_route_fn)(void *ctx, int32_t src, int32_t dst, double *lat_s, uint32_t *links,
-                             size_t cap);
 
 /* Duration of the schedule when steps run one after another (a lockstep model: a flow
  * executor where ranks only wait for their own transfers can finish earlier on steps whose
@@ -170,8 +193,9 @@ double coll_analytic_time_planes(const coll_sched *s, coll_plane_route_fn route,
 /* The closed-form time of (OP, ALG) for P ranks and N bytes on NET, from docs/collectives.md
  * (exactly what coll_analytic_time() gives on that network). AUTO is resolved as coll_build()
  * does; multiplane takes its base algorithm's time (B counts every plane a transfer is striped
- * over). PRM may be NULL as for coll_build(). Returns -1 for a combination coll_build() refuses
- * or a network with B <= 0. */
+ * over). For torus, NET is one hop between neighbours (alpha: its latency; B: one direction of
+ * one link), not a port per rank. PRM may be NULL as for coll_build(). Returns -1 for a
+ * combination coll_build() refuses or a network with B <= 0. */
 double coll_closed_form_time(coll_op op, coll_alg alg, int32_t p, double n, const coll_params *prm,
                              const coll_ab *net);
 

@@ -39,6 +39,11 @@ int coll_tree_build(coll_sched *s, const coll_params *prm, diag_t *err);
 int coll_rhd_build(coll_sched *s, const coll_params *prm, diag_t *err);
 int coll_alltoall_build(coll_sched *s, const coll_params *prm, diag_t *err);
 int coll_hier_build(coll_sched *s, const coll_params *prm, diag_t *err);
+int coll_torus_build(coll_sched *s, const coll_params *prm, diag_t *err);
+
+/* Whether PRM describes a torus of P ranks: 1 <= torus_nd <= COLL_TORUS_MAX_DIMS, every size >= 1,
+ * their product P. */
+bool coll_torus_shape_ok(const coll_params *prm, int32_t p);
 
 /* NCCL's in-order binary tree over N nodes (ncclGetBtree): node 0 is the root with one child;
  * PARENT is -1 for the root, CHILD[i] -1 when absent. */

@@ -150,8 +150,14 @@ typedef struct layout {
     int32_t gsize, ngroups;
     int32_t *members;
     coll_params prm;   /* prm.tune points at TUNE: the layout must not move once built */
-    coll_tune tune;    /* flat and hier closed-form networks, measured on group 0 */
+    coll_tune tune;    /* flat, hier and torus closed-form networks, measured on group 0; on torus
+                        * groups also group 0's routes (tune.route_ctx points at the layout) */
     coll_ab net_p2p;
+    const platform_t *plat;
+    /* auto's choices so far, per operation (pricing on routes builds every candidate) */
+    double memo_n[COLL_OP__COUNT][COLLBENCH_MAX_SIZES];
+    coll_alg memo_alg[COLL_OP__COUNT][COLLBENCH_MAX_SIZES];
+    int32_t nmemo[COLL_OP__COUNT];
 } layout;
 
 /* Worst latency and narrowest path bandwidth of the routes from rank 0 of MEMBERS to ranks
@@ -176,6 +182,50 @@ static int route_stats(const platform_t *plat, const int32_t *members, int32_t f
     }
     if (!isfinite(*bw))
         *bw = 0.0;
+    return 0;
+}
+
+/* Group 0's routes, for auto's pricing on a torus (CTX: the layout). */
+static int group_route(void *ctx, int32_t src, int32_t dst, double *lat_s, uint32_t *links, size_t cap)
+{
+    const layout *L = ctx;
+    return platform_route(L->plat, L->members[src], L->members[dst], lat_s, links, cap);
+}
+
+/* Every group a torus of one shape (platform_torus_group): its dimensions into PRM, and the
+ * one-hop network of the torus algorithm (worst latency and narrowest link over every rank's
+ * neighbour routes in group 0) into NET; nothing when some group is not. */
+static int torus_layout(const platform_t *plat, const layout *L, coll_params *prm, coll_ab *net, diag_t *err)
+{
+    int32_t dims[3], other[3];
+    int nd = platform_torus_group(plat, L->members, L->gsize, dims);
+    for (int32_t g = 1; nd > 0 && g < L->ngroups; g++)
+        if (platform_torus_group(plat, L->members + (size_t)g * L->gsize, L->gsize, other) != nd ||
+            memcmp(dims, other, sizeof dims) != 0)
+            nd = 0;
+    if (nd == 0)
+        return 0;
+    prm->torus_nd = nd;
+    memcpy(prm->torus_dim, dims, sizeof prm->torus_dim);
+    uint32_t links[256];
+    const double *lbw = platform_link_bw(plat);
+    const int32_t *m = L->members;
+    net->alpha_s = 0.0;
+    net->bw_Bps = INFINITY;
+    for (int32_t r = 0; r < L->gsize; r++)
+        for (int32_t j = 0, stride = 1; j < nd; stride *= dims[j], j++)
+            for (int32_t delta = -1; delta <= 1 && dims[j] >= 2; delta += 2) {
+                int32_t c = r / stride % dims[j], nb = r + ((c + delta + dims[j]) % dims[j] - c) * stride;
+                double lat;
+                int nl = platform_route(plat, m[r], m[nb], &lat, links, 256);
+                if (nl < 0)
+                    return diag_fail(err, "no route from accelerator %d to %d", (int)m[r], (int)m[nb]);
+                for (int h = 0; h < nl; h++)
+                    net->bw_Bps = fmin(net->bw_Bps, lbw[links[h]]);
+                net->alpha_s = fmax(net->alpha_s, lat);
+            }
+    if (!isfinite(net->bw_Bps))
+        net->bw_Bps = 0.0;
     return 0;
 }
 
@@ -243,6 +293,16 @@ static int layout_build(const scenario_t *sc, const platform_t *plat, layout *L,
             route_stats(plat, m, local, L->gsize, local, &hier->alpha_outer_s, &hier->bw_outer_Bps, err))
             return -1;
     }
+    if (torus_layout(plat, L, &L->prm, &L->tune.torus, err))
+        return -1;
+    L->plat = plat;
+    if (L->prm.torus_nd > 0) {
+        /* a torus prices auto's candidates on its routes: closed forms miss shared links */
+        L->tune.route = group_route;
+        L->tune.route_ctx = L;
+        L->tune.link_bw_Bps = platform_link_bw(plat);
+        L->tune.nlinks = platform_nlinks(plat);
+    }
     L->prm.tune = &L->tune;
     return 0;
 }
@@ -251,14 +311,26 @@ static const coll_ab *net_for(const layout *L, coll_op op, coll_alg base)
 {
     if (op == COLL_P2P)
         return &L->net_p2p;
+    if (base == COLL_ALG_TORUS)
+        return &L->tune.torus;
     return base == COLL_ALG_HIER ? &L->tune.hier : &L->tune.flat;
 }
 
 /* The algorithm a collective of N bytes uses (AUTO resolved as coll_build resolves it). */
-static coll_alg resolve(const scenario_t *sc, const layout *L, coll_op op, double n)
+static coll_alg resolve(const scenario_t *sc, layout *L, coll_op op, double n)
 {
     coll_alg a = (coll_alg)sc->wl.bench.algorithm;
-    return a == COLL_ALG_AUTO ? coll_choose(op, L->gsize, n, &L->prm) : a;
+    if (a != COLL_ALG_AUTO)
+        return a;
+    for (int32_t i = 0; i < L->nmemo[op]; i++)
+        if (L->memo_n[op][i] == n)
+            return L->memo_alg[op][i];
+    a = coll_choose(op, L->gsize, n, &L->prm);
+    if (L->nmemo[op] < COLLBENCH_MAX_SIZES) {
+        L->memo_n[op][L->nmemo[op]] = n;
+        L->memo_alg[op][L->nmemo[op]++] = a;
+    }
+    return a;
 }
 
 /* Platform-dependent checks: groups exist, hier has levels, every schedule can be built. */
@@ -273,6 +345,13 @@ int collbench_check_platform(const scenario_t *sc, const platform_t *plat, diag_
                               err,
                               "algorithm 'hier' needs a group spanning several nodes or supernodes; group '%s' has %d "
                               "accelerators and no level below it on this machine",
+                              GROUPS[b->group], (int)L.gsize);
+    if (rc == 0 && L.prm.torus_nd == 0 &&
+        (b->algorithm == COLL_ALG_TORUS || (b->algorithm == COLL_ALG_MULTIPLANE && b->plane_algorithm == COLL_ALG_TORUS)))
+        rc = scenario_fail_at(sc, b->algorithm == COLL_ALG_TORUS ? "workload.bench.algorithm" : "workload.bench.plane_algorithm",
+                              err,
+                              "algorithm 'torus' needs groups that are tori of a torus topology (a whole supernode, or "
+                              "whole rings or planes of it); group '%s' of %d accelerators is not one on this machine",
                               GROUPS[b->group], (int)L.gsize);
     double sizes[COLLBENCH_MAX_SIZES];
     int32_t ns = collbench_sizes(b->size_lo_B, b->size_hi_B, sizes);
@@ -599,7 +678,8 @@ int collbench_print(trace_t *t, FILE *f)
 #define WHEN "workload.kind=collbench"
 
 /* coll_alg_name's names, in enum order (checked by tests/check_collbench.c). */
-static const char *const ALGS[] = {"auto", "ring", "dbtree", "rhd", "direct", "pairwise", "hier", "multiplane", NULL};
+static const char *const ALGS[] = {"auto",  "ring",       "dbtree", "rhd", "direct", "pairwise",
+                                   "hier",  "multiplane", "torus",  NULL};
 _Static_assert(sizeof ALGS / sizeof ALGS[0] == COLL_ALG__COUNT + 1, "ALGS must list every coll_alg");
 
 static const field FIELDS[] = {
@@ -616,7 +696,8 @@ static const field FIELDS[] = {
      WHEN, NULL, NULL},
     {"workload.bench.algorithm", F_ENUM, DIM_NONE, OFF(algorithm), 0, ALGS, "auto", 0, 0, false,
      "Collective algorithm (docs/collectives.md): `auto` chooses per operation and size as NCCL does; "
-     "`multiplane` stripes every transfer of `plane_algorithm` over the topology's planes.",
+     "`multiplane` stripes every transfer of `plane_algorithm` over the topology's planes; `torus` runs "
+     "one bidirectional ring per torus dimension (groups that are tori of a `torus` topology).",
      WHEN, NULL, NULL},
     {"workload.bench.plane_algorithm", F_ENUM, DIM_NONE, OFF(plane_algorithm), 0, ALGS, "auto", 0, 0, false,
      "The algorithm multiplane runs over its striped transfers (`auto`: chosen for each plane's share).",

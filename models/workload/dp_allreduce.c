@@ -170,15 +170,19 @@ static int dp_setup(const scenario_t *sc, const platform_t *plat, void **state, 
     if (coll_alg_parse(scenario_enum_name("workload.algorithm", sc->wl.dp.algorithm), &alg))
         alg = COLL_ALG_RING;
     coll_params prm = {0};
-    if (alg == COLL_ALG_AUTO)
-        alg = coll_choose(COLL_ALLREDUCE, s->n, sc->wl.dp.gradient_bytes, &prm);
-    if (coll_build(COLL_ALLREDUCE, alg, s->n, sc->wl.dp.gradient_bytes, &prm, &s->sched, err))
-        goto fail;
     int32_t *members = malloc((size_t)s->n * sizeof *members);
     if (!members)
         goto oom;
     for (int32_t i = 0; i < s->n; i++)
         members[i] = i;
+    /* one torus supernode: the group of all ranks is the torus, which auto and torus use */
+    prm.torus_nd = platform_torus_group(plat, members, s->n, prm.torus_dim);
+    if (alg == COLL_ALG_AUTO)
+        alg = coll_choose(COLL_ALLREDUCE, s->n, sc->wl.dp.gradient_bytes, &prm);
+    if (coll_build(COLL_ALLREDUCE, alg, s->n, sc->wl.dp.gradient_bytes, &prm, &s->sched, err)) {
+        free(members);
+        goto fail;
+    }
     s->group = cg_new("dp", members, s->n, sc->run.fidelity, plat);
     free(members);
     s->dmin = INFINITY;
@@ -278,7 +282,7 @@ const workload_ops workload_dp_allreduce = {"dp_allreduce", dp_setup, dp_finish,
 #define BIG 1e300
 #define WHEN "workload.kind=dp_allreduce"
 
-static const char *const AR_ALGS[] = {"auto", "ring", "dbtree", "rhd", NULL};
+static const char *const AR_ALGS[] = {"auto", "ring", "dbtree", "rhd", "torus", NULL};
 
 static const field FIELDS[] = {
     {"workload.iterations", F_INT, DIM_NONE, OFF(iterations), 0, NULL, NULL, 1, 1e9, false, "Number of iterations.",
@@ -296,8 +300,9 @@ static const field FIELDS[] = {
     {"workload.gradient_bytes", F_QTY, DIM_BYTES, OFF(gradient_bytes), 0, NULL, NULL, 0, BIG, true,
      "Bytes all-reduced by every rank per iteration (must fit in HBM).", WHEN, NULL, NULL},
     {"workload.algorithm", F_ENUM, DIM_NONE, OFF(algorithm), 0, AR_ALGS, "ring", 0, 0, false,
-     "All-reduce algorithm: `ring`, `dbtree` (double binary tree), `rhd` (recursive halving-doubling) "
-     "or `auto` (chosen by size and group, NCCL-like).",
+     "All-reduce algorithm: `ring`, `dbtree` (double binary tree), `rhd` (recursive halving-doubling), "
+     "`torus` (one bidirectional ring per dimension; `torus` topologies of one supernode) or `auto` "
+     "(chosen by size and group, NCCL-like; on one torus supernode, `torus` for large messages).",
      WHEN, NULL, NULL},
 };
 
@@ -318,6 +323,12 @@ static int dp_check(scenario_t *sc, diag_t *err)
         return scenario_fail_at(sc, "topology.accelerators", err,
                                 "an all-reduce workload needs at least 2 accelerators, the topology has %lld",
                                 (long long)sc->topo.total_accelerators);
+    if (strcmp(AR_ALGS[sc->wl.dp.algorithm], "torus") == 0 && (sc->topo.kind != TOPO_TORUS || sc->topo.supernodes != 1))
+        return scenario_fail_at(sc, "workload.algorithm", err,
+                                "all-reduce algorithm 'torus' needs a torus of all ranks: `topology.kind: torus` with "
+                                "one supernode (this topology has %s%lld supernode%s)",
+                                sc->topo.kind == TOPO_TORUS ? "" : "no torus, ", (long long)sc->topo.supernodes,
+                                sc->topo.supernodes == 1 ? "" : "s");
     return 0;
 }
 
