@@ -41,8 +41,7 @@ static const char *const CLASSES[] = {"accelerator", "hbm", "host", "switch", "o
 
 #define REPAIR_FIELD(name, k, def, doc)                                                                            \
     {"failures." name ".repair", F_QTY, DIM_TIME, OFF(cls[k].repair_s), 0, NULL, def, 0, BIG, false,               \
-     "Time until a failed " name " is back in service. " doc, "failures." name ".distribution=exponential|weibull", \
-     NULL, NULL}
+     "Time until a failed " name " is back in service (drawn and scheduled failures). " doc, WHEN_ON, NULL, NULL}
 
 static int bind_schedule(void *base, const ynode *node, const field *f, diag_t *err);
 
@@ -87,11 +86,12 @@ static const field FIELDS[] = {
                    "for `duration`; the job continues, slower. Default `none`: no published rate."),
     COUNT_FIELD("link_flap", FL_LINK_FLAP, "every physical link"),
     {"failures.link_flap.duration", F_QTY, DIM_TIME, OFF(cls[FL_LINK_FLAP].duration_s), 0, NULL, "10 s", 0, BIG, true,
-     "How long a flapping link stays degraded (a hard link failure: its repair time).",
-     "failures.link_flap.distribution=exponential|weibull", NULL, NULL},
+     "How long a flapping link stays degraded (a hard link failure: its repair time); drawn and scheduled flaps.",
+     WHEN_ON, NULL, NULL},
     {"failures.link_flap.bandwidth_factor", F_QTY, DIM_NONE, OFF(cls[FL_LINK_FLAP].bw_factor), 0, NULL, "0", 0, 1,
-     false, "Share of the link's bandwidth left while it flaps (0: down; 0.5: half its lanes).",
-     "failures.link_flap.distribution=exponential|weibull", NULL, NULL},
+     false, "Share of the link's bandwidth left while it flaps (0: down; 0.5: half its lanes); drawn and scheduled "
+     "flaps.",
+     WHEN_ON, NULL, NULL},
     PROCESS_FIELDS("software", FL_SOFTWARE, "exponential", "20.57 h",
                    "One process per job. Default MTBF: 63 software interruptions (software bugs 54, NCCL watchdog "
                    "timeouts 7, dependencies 2) in 1,296 hours (Llama 3 405B)."),

@@ -107,37 +107,49 @@ static const trace_col SEG_COLS[] = {
 
 /* ---- preparation (no SimGrid) ---- */
 
-static int prepare(const scenario_t *sc, const platform_t *plat, prep *pr, diag_t *err)
+int resilience_machine(const scenario_t *sc, const platform_t *plat, failure_spec *fs, fl_counts *counts,
+                       bool *optics_from_topology, diag_t *err)
 {
-    memset(pr, 0, sizeof *pr);
-    pr->fs = sc->failures;
+    *fs = sc->failures;
+    *optics_from_topology = false;
     platform_figures fig;
     if (platform_figures_get(plat, &fig))
         return diag_fail(err, "out of memory");
     int64_t n = platform_accelerators(plat), apn = platform_accels_per_node(plat);
     if (apn < 1)
         apn = 1;
-    int64_t switches = platform_nswitches(plat);
     int64_t modules = fig.up_modules + fig.out_modules;
-    int64_t nphys = platform_nphys_links(plat);
     int64_t planes = (int64_t)platform_supernodes(plat) * platform_planes(plat);
-    const int64_t have[FL__NCLASSES] = {n, n, (n + apn - 1) / apn, switches, modules, nphys, 1, planes};
+    const int64_t have[FL__NCLASSES] = {
+        n, n, (n + apn - 1) / apn, platform_nswitches(plat), modules, platform_nphys_links(plat), 1, planes};
     for (int c = 0; c < FL__NCLASSES; c++)
-        pr->counts.n[c] = c != FL_SOFTWARE && pr->fs.cls[c].count > 0 ? pr->fs.cls[c].count : have[c];
+        counts->n[c] = c != FL_SOFTWARE && fs->cls[c].count > 0 ? fs->cls[c].count : have[c];
+    fl_class_spec *o = &fs->cls[FL_OPTICS];
+    if (o->dist != FL_DIST_NONE && !(o->mtbf_s > 0) && !(o->fit > 0)) {
+        if (modules > 0 && fig.optics_failures_per_year > 0) {
+            o->mtbf_s = 3600.0 * HOURS_PER_YEAR * (double)modules / fig.optics_failures_per_year;
+            *optics_from_topology = true;
+        } else {
+            o->dist = FL_DIST_NONE; /* no optical module, or none with a failure rate */
+        }
+    }
+    return 0;
+}
+
+static int prepare(const scenario_t *sc, const platform_t *plat, prep *pr, diag_t *err)
+{
+    memset(pr, 0, sizeof *pr);
+    if (resilience_machine(sc, plat, &pr->fs, &pr->counts, &pr->optics_from_topology, err))
+        return -1;
+    int64_t n = platform_accelerators(plat), apn = platform_accels_per_node(plat);
+    if (apn < 1)
+        apn = 1;
+    int64_t nphys = platform_nphys_links(plat);
     if (pr->counts.n[FL_LINK_FLAP] > nphys)
         return scenario_fail_at(sc, "failures.link_flap.count", err,
                                 "'failures.link_flap.count' (%lld) exceeds the platform's physical links (%lld): "
                                 "a flap names the link it degrades",
                                 (long long)pr->counts.n[FL_LINK_FLAP], (long long)nphys);
-    fl_class_spec *o = &pr->fs.cls[FL_OPTICS];
-    if (o->dist != FL_DIST_NONE && !(o->mtbf_s > 0) && !(o->fit > 0)) {
-        if (modules > 0 && fig.optics_failures_per_year > 0) {
-            o->mtbf_s = 3600.0 * HOURS_PER_YEAR * (double)modules / fig.optics_failures_per_year;
-            pr->optics_from_topology = true;
-        } else {
-            o->dist = FL_DIST_NONE; /* no optical module, or none with a failure rate */
-        }
-    }
     pr->job.nodes = (n + apn - 1) / apn;
     pr->job.accels_per_node = apn;
     if (sc->topo.scaleout.kind != TOPO_SO_NONE)
@@ -429,6 +441,22 @@ static int measure(void)
         return -1;
     }
     R.iter_meas_s = healthy / (double)R.healthy_iters;
+    /* Degraded iterations are compared with the steady healthy ones: the first iteration differs
+     * from the rest (nothing of a previous one overlaps it), so it is left out when another
+     * healthy one exists. */
+    double steady = 0;
+    int64_t nsteady = 0;
+    for (size_t k = 1; k < R.nit; k++) {
+        double a = R.it_end[k - 1], b = R.it_end[k];
+        bool hit = false;
+        for (size_t i = 0; i < R.nlv && !hit; i++)
+            hit = R.lv[i].start_s < b && R.lv[i].end_s > a;
+        if (!hit) {
+            steady += b - a;
+            nsteady++;
+        }
+    }
+    double ref = nsteady ? steady / (double)nsteady : R.iter_meas_s;
     R.comm_exposure = comm_exposure(R.it_end[R.nit - 1]);
     double sum[FL__NCLASSES] = {0}, flap_slow = 0;
     int64_t cnt[FL__NCLASSES] = {0}, flap_n = 0;
@@ -444,7 +472,7 @@ static int measure(void)
         if (hits == 0)
             continue;
         R.degraded_iters++;
-        double slow = (b - a) / R.iter_meas_s;
+        double slow = (b - a) / ref;
         const live *d = &R.lv[which];
         if (hits != 1)
             continue;

@@ -9,13 +9,23 @@
 #ifndef OAS_RESILIENCE_H
 #define OAS_RESILIENCE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "diag.h"
+#include "failure/failure.h"
 #include "engine.h"
 #include "platform.h"
 #include "scenario.h"
 #include "trace.h"
+
+/* The failure processes of SC over PLAT: FS is SC's failures.* with the optics rate taken from
+ * the machine's module FIT when it has neither mtbf nor fit (*OPTICS_FROM_TOPOLOGY then set, or
+ * the class disabled when no module has a rate); COUNTS holds per class what the platform has
+ * (accelerators, their HBM, hosts, switch positions of /topology/nodes, optical module ends,
+ * physical links, one job, planes x supernodes) or failures.<class>.count. 0 or -1 (memory). */
+int resilience_machine(const scenario_t *sc, const platform_t *plat, failure_spec *fs, fl_counts *counts,
+                       bool *optics_from_topology, diag_t *err);
 
 /* Checks what only the built platform can tell (schedule entries naming components that do not
  * exist, a checkpoint shard larger than a tier); errors are scenario errors. 0 or -1. */
