@@ -9,13 +9,17 @@
 
 static const char *const MODES[] = {"off", "timeline", NULL};
 static const char *const POLICIES[] = {"auto", "interval", "never", NULL};
+static const char *const FAILOVERS[] = {"reroute", "stop", NULL};
 
 static const field FIELDS[] = {
     {"resilience.mode", F_ENUM, DIM_NONE, OFF(mode), 0, MODES, "off", 0, 0, false,
      "`timeline`: after the workload's detailed iterations, which measure the iteration time (and the cost of "
      "any link flap that falls in them), the same run continues the job over `horizon` or `iterations` on "
      "SimGrid's clock with checkpoints, the failures of `failures.*`, detection, restart and restore, and "
-     "reports goodput (docs/models.md, 'Resilience'). Training and dp_allreduce workloads.",
+     "reports goodput (docs/models.md, 'Resilience'). Training and dp_allreduce workloads. Inference: the "
+     "failures take replicas down during the serving run, their requests are rerouted, and the replica is back "
+     "after detection, restart and reloading its weights (docs/inference.md, 'Failures'); `horizon`, "
+     "`iterations`, `checkpoint.*` and `activity` are then not used.",
      NULL, NULL, NULL},
     {"resilience.horizon", F_QTY, DIM_TIME, OFF(horizon_s), 0, NULL, "0 s", 0, BIG, false,
      "Wall-clock length of the job, from the start of the run. `0 s`: until the work is done.", WHEN_ON, NULL,
@@ -50,7 +54,35 @@ static const field FIELDS[] = {
      "power model integrates the whole job (running and checkpoint stalls count as computing: an upper bound "
      "on energy).",
      WHEN_ON, NULL, NULL},
+    {"resilience.network_failover", F_ENUM, DIM_NONE, OFF(network_failover), 0, FAILOVERS, "reroute", 0, 0, false,
+     "What a switch, optical module or plane failure that leaves a path does to a running job. `reroute`: "
+     "traffic moves to the surviving planes and links and the job runs on, slower, until the part is repaired "
+     "(multi-plane hardware, transports that fail over). `stop`: the job stops and restarts like for a node "
+     "failure, as collective libraries without fault tolerance do when a path dies under them (the Llama 3 "
+     "report counts every network switch and cable failure as an interruption). Link flaps always degrade.",
+     WHEN_ON, NULL, NULL},
 };
+
+/* Inference: the serving run ends when its requests are done and has no checkpoint; the keys of
+ * the job timeline are refused when set to anything but their defaults (they would be ignored). */
+static int check_inference(scenario_t *sc, diag_t *err)
+{
+    const resilience_spec *r = &sc->resilience;
+    const char *key = r->horizon_s > 0                                 ? "resilience.horizon"
+                      : r->iterations > 0                              ? "resilience.iterations"
+                      : r->policy != RS_CKPT_AUTO                      ? "resilience.checkpoint.policy"
+                      : !r->activity                                   ? "resilience.activity"
+                      : sc->storage.ckpt.size_B > 0                    ? "storage.checkpoint.size"
+                      : sc->storage.ckpt.mode != ST_CKPT_SYNC          ? "storage.checkpoint.mode"
+                      : sc->storage.ckpt.tier != ST_TIER_PFS           ? "storage.checkpoint.tier"
+                                                                       : NULL;
+    if (key)
+        return scenario_fail_at(sc, key, err,
+                                "'%s' belongs to a training job timeline; an inference workload serves its requests "
+                                "and reloads weights, it has no horizon, iterations or checkpoints",
+                                key);
+    return 0;
+}
 
 static int check(scenario_t *sc, diag_t *err)
 {
@@ -59,9 +91,11 @@ static int check(scenario_t *sc, diag_t *err)
         return 0;
     if (sc->wl.kind == WL_COLLBENCH)
         return 0; /* `oastwin topo` and `oastwin bench` replace the workload: no job to follow */
+    if (sc->wl.kind == WL_INFERENCE)
+        return check_inference(sc, err);
     if (sc->wl.kind != WL_TRAINING && sc->wl.kind != WL_DP_ALLREDUCE)
         return scenario_fail_at(sc, "resilience.mode", err,
-                                "'resilience.mode' timeline needs an iterative workload (training or dp_allreduce), "
+                                "'resilience.mode' timeline needs a training, dp_allreduce or inference workload, "
                                 "not %s",
                                 scenario_enum_name("workload.kind", (int)sc->wl.kind));
     bool tokens = sc->wl.kind == WL_TRAINING && sc->wl.training.train_tokens > 0;
