@@ -52,6 +52,7 @@ typedef struct sweep {
     char *text;   /* its bytes, verbatim */
     char *name;
     char *base;   /* base scenario path, as usable from the current directory */
+    int base_line, base_col; /* where the sweep file names it */
     char *outdir; /* output directory */
     char **params;    /* swept paths (axis values flattened), first-appearance order */
     char **punit;     /* [nparams]: SI unit of PVALUE ("" when not a number) */

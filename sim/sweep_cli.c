@@ -196,6 +196,15 @@ int sweep_main(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }
+    FILE *probe = o.index_only ? NULL : fopen(s->base, "r");
+    if (!o.index_only && !probe) {
+        fprintf(stderr, "%s:%d:%d: error: 'base': cannot open scenario '%s': %s\n", s->path, s->base_line, s->base_col,
+                s->base, strerror(errno));
+        sweep_free(s);
+        return 2;
+    }
+    if (probe)
+        fclose(probe);
     if (o.index_only) {
         rc = finish(s);
         sweep_free(s);

@@ -4,7 +4,6 @@
  * axes in the order they are written, first axis slowest; nothing here reads a scenario. */
 #include "sweep.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -373,6 +372,8 @@ sweep_t *sweep_load(const char *path, const char *outdir, diag_t *err)
     else
         snprintf(buf, sizeof buf, "%s/%s", dir, base->value);
     s->base = dupstr(buf);
+    s->base_line = base->line;
+    s->base_col = base->col;
     if (name && *name->value) {
         s->name = dupstr(name->value);
     } else { /* the file name without directory and extension */
@@ -463,14 +464,6 @@ sweep_t *sweep_load(const char *path, const char *outdir, diag_t *err)
         diag_fail(err, "out of memory");
         goto fail;
     }
-    /* last, so that the sweep file's own mistakes are reported first */
-    FILE *probe = fopen(s->base, "r");
-    if (!probe) {
-        const ynode *b = yt_get(root, "base");
-        diag_fail_at(err, b->file, b->line, b->col, "'base': cannot open scenario '%s': %s", s->base, strerror(errno));
-        goto fail;
-    }
-    fclose(probe);
     for (size_t a = 0; a < naxes; a++)
         free(axes[a].cols);
     free(axes);
