@@ -6,7 +6,13 @@
 # and inconsistent serving keys fail with exit 2 and their exact first error line; the
 # capacity-planning example (on a 10-minute window of the trace) reports goodput for both
 # configurations (or says it skipped, when
-# ../shared/data/azure-llm-2023 is absent). Does not prove the latencies are right: that is
+# ../shared/data/azure-llm-2023 is absent); with a scheduled accelerator failure
+# (tests/data/inference-failures.yaml) every request completes, some are rerouted, the outage
+# lasts detection + restart + reload, twice identically, and a schedule naming a missing
+# accelerator fails; on a prefix-heavy trace with a small HBM KV cache (tests/data/kv-offload.jsonl)
+# a DRAM offload tier serves prefix hits and lowers the mean TTFT, and the tier is refused without
+# prefix caching or for a training job; with DVFS states, a rack power cap stretches the serving
+# steps (prefill steps and TTFT grow, the same scenario twice gives identical datasets). Does not prove the latencies are right: that is
 # tests/check_inference.c and docs/validation.md.
 inf="$tmp/inference"
 mkdir -p "$inf"
@@ -79,3 +85,78 @@ elif grep -q '^capacity-planning: skipped' "$inf/cap.out"; then
   echo "inference: capacity-planning example skipped (no ../shared/data/azure-llm-2023)"; ok
 elif grep -Eq '^goodput_requests +1/s +[0-9.e+-]+ +[0-9.e+-]+' "$inf/cap.out"; then ok
 else ko "capacity-planning example printed no goodput for both configurations: $(cat "$inf/cap.out")"; fi
+
+# ---- 8d. failures: a lost replica's requests are rerouted (tests/data/inference-failures.yaml) ----
+FT=tests/data/inference-failures.yaml
+run_ok inference-failures "$FT" -o "$inf/fl1.h5"
+run_ok inference-failures-again "$FT" -o "$inf/fl2.h5"
+run_ok inference-failures-disaggregated "$FT" -o "$inf/fl3.h5" $DIS
+if h5diff --exclude-attribute / "$inf/fl1.h5" "$inf/fl2.h5" >/dev/null 2>&1; then ok
+else ko "inference failures: same scenario and seed gave different datasets"; fi
+fig() { "$BUILD/oastwin-report" --format csv "$1" | awk -F, -v n="$2" '$1 == "figure" && $2 == n { print $3 }'; }
+for h in fl1 fl3; do
+  n=$(fig "$inf/$h.h5" requests); d=$(fig "$inf/$h.h5" requests_completed); u=$(fig "$inf/$h.h5" requests_unfinished)
+  if [ -n "$n" ] && [ "$n" = "$d" ] && [ "$u" = 0 ]; then ok
+  else ko "inference failures ($h): $d of $n requests completed, $u unfinished"; fi
+done
+rr=$(fig "$inf/fl1.h5" requests_rerouted)
+if [ -n "$rr" ] && [ "$rr" -gt 0 ]; then ok; else ko "inference failures: no request rerouted ($rr)"; fi
+# One outage of replica 1 from 5 s lasting detection 1 s + restart 2 s + reload (PFS latency 4 s;
+# the 15 GB of weights move at 1 PB/s, microseconds) with a spare node: 7 s within 1 ms.
+if /usr/bin/python3 - "$inf/fl1.h5" <<'PY'
+import sys, h5py
+o = h5py.File(sys.argv[1], "r")["/inference/replica_outages"]
+assert o.attrs["units"] is not None
+rows = o[:]
+assert len(rows) == 1, len(rows)
+r = rows[0]
+assert r["replica"] == 1 and r["class"] == b"accelerator" and r["start"] == 5.0, r
+assert abs(r["end"] - r["start"] - 7.0) < 1e-3 and r["duration"] == r["end"] - r["start"], r
+assert r["spare"] == 1 and r["returned"] == 1 and r["requests_rerouted"] > 0, r
+PY
+then ok; else ko "inference failures: /inference/replica_outages is not one 7 s outage of replica 1"; fi
+if h5dump -d /events "$inf/fl1.h5" 2>/dev/null | grep -q '"replica_up\\000'; then ok
+else ko "inference failures: no replica_up row in /events"; fi
+expect_err inference-failure-no-such-accelerator "tests/data/inference-failures.yaml:62:7: error: 'failures.schedule[0]': accelerator 2 does not exist (the machine has 2)" \
+  run "$FT" -o "$inf/x.h5" --set topology.accelerators=2 --set topology.accelerators_per_node=2
+expect_err inference-failure-horizon "--set:1:20: error: 'resilience.horizon' belongs to a training job timeline; an inference workload serves its requests and reloads weights, it has no horizon, iterations or checkpoints" \
+  run "$FT" -o "$inf/x.h5" --set resilience.horizon=1h
+[ -e "$inf/x.h5" ] && ko "inference failures: a failed run left $inf/x.h5" || ok
+
+# ---- 8e. KV offload tier: six shared 2,048-token prefixes in turn, an HBM cache of ~3 of them ----
+KO="--set workload.requests.trace.path=kv-offload.jsonl --set workload.serving.replicas=1 --set workload.serving.memory_utilization=0.0313"
+run_ok inference-kv-offload-none "$T" -o "$inf/ko0.h5" $KO
+run_ok inference-kv-offload-dram "$T" -o "$inf/ko1.h5" $KO --set storage.kv_offload.tier=dram
+for ds in /summary/prefix_hit_tokens_offload /summary/kv_offload_fetch_time_total /summary/kv_offload_hit_rate; do
+  if h5dump -a "$ds/units" "$inf/ko1.h5" >/dev/null 2>&1; then ok; else ko "kv offload: $ds missing or has no units"; fi
+done
+h0=$(fig "$inf/ko0.h5" prefix_hit_tokens_offload); h1=$(fig "$inf/ko1.h5" prefix_hit_tokens_offload)
+t0=$(fig "$inf/ko0.h5" ttft_mean); t1=$(fig "$inf/ko1.h5" ttft_mean)
+if awk -v h0="$h0" -v h1="$h1" -v t0="$t0" -v t1="$t1" 'BEGIN { exit !(h0 == 0 && h1 > 0 && t1 > 0 && t1 < t0) }'; then ok
+else ko "kv offload: offload hits $h0 -> $h1 tokens, mean TTFT $t0 -> $t1 s (want hits > 0 and a lower TTFT)"; fi
+expect_err inference-kv-offload-no-prefix-caching "--set:1:25: error: 'storage.kv_offload.tier' keeps blocks evicted from the prefix cache, but workload.serving.prefix_caching is false" \
+  run "$T" -o "$inf/x.h5" --set storage.kv_offload.tier=dram --set workload.serving.prefix_caching=false
+expect_err inference-kv-offload-training "--set:1:25: error: 'storage.kv_offload.tier' applies only when workload.kind is inference" \
+  run scenarios/tests/training-small.yaml -o "$inf/x.h5" --set storage.kv_offload.tier=dram
+[ -e "$inf/x.h5" ] && ko "kv offload: a failed run left $inf/x.h5" || ok
+
+# ---- 8f. steps execute on the accelerators: a power cap slows serving ----
+PW="--set hardware.accelerator.dvfs.states=5 --set cooling.rack.accelerators=4"
+run_ok inference-dvfs "$T" -o "$inf/pw0.h5" $PW
+run_ok inference-power-cap "$T" -o "$inf/pw1.h5" $PW --set power.rack.cap=2000W
+run_ok inference-power-cap-again "$T" -o "$inf/pw2.h5" $PW --set power.rack.cap=2000W
+if h5diff --exclude-attribute / "$inf/pw1.h5" "$inf/pw2.h5" >/dev/null 2>&1; then ok
+else ko "inference power cap: same scenario and seed gave different datasets"; fi
+t0=$(fig "$inf/pw0.h5" ttft_mean); t1=$(fig "$inf/pw1.h5" ttft_mean)
+if awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(a > 0 && b > 1.1 * a) }'; then ok
+else ko "inference power cap: mean TTFT $t0 s uncapped, $t1 s capped (want > 10% longer)"; fi
+if /usr/bin/python3 - "$inf/pw0.h5" "$inf/pw1.h5" <<'PY'
+import sys, h5py
+def prefill_step(p):
+    s = h5py.File(p, "r")["/inference/steps"][:]
+    s = s[s["prefill_tokens"] > 0]
+    return s["step_time"].mean()
+a, b = prefill_step(sys.argv[1]), prefill_step(sys.argv[2])
+assert b > 1.1 * a, (a, b)
+PY
+then ok; else ko "inference power cap: prefill steps are not longer under the cap"; fi

@@ -82,24 +82,35 @@ static const field FIELDS[] = {
      "at least the read). Default: one int32 token id per token, pre-tokenized data.",
      WHEN_ON, NULL, NULL},
     {"storage.kv_offload.tier", F_ENUM, DIM_NONE, OFF(kv.tier), 0, KV_TIERS, "none", 0, 0, false,
-     "KV-cache offload tier for prefix caching (host DRAM or SSD pool). Priced by storage_kv_fetch_s(); the "
-     "serving model does not consult it yet, so a tier other than `none` is refused for now.",
+     "KV-cache offload tier for prefix caching (host DRAM or SSD pool, per replica; Mooncake's KV store): "
+     "512-token blocks evicted from the HBM prefix cache are kept there (LRU, up to `capacity`); a prompt "
+     "whose prefix continues in the tier fetches those blocks (latency + bytes / bandwidth, one fetch at a "
+     "time per replica) before its prefill, instead of recomputing them. Needs workload.serving.prefix_caching; "
+     "the tier is lost when its replica fails. See docs/inference.md.",
      "workload.kind=inference", NULL, NULL},
     {"storage.kv_offload.bandwidth", F_QTY, DIM_BANDWIDTH, OFF(kv.bw_Bps), 0, NULL, "63 GB/s", 0, BIG, true,
-     "Bandwidth of fetching KV blocks from the tier into accelerator memory, per replica. Default: PCIe 5.0 x16.",
+     "Bandwidth of fetching KV blocks from the tier into accelerator memory, per replica. Default: host DRAM "
+     "over PCIe 5.0 x16 (32 GT/s x 16 lanes x 128/130). For `ssd` set the pool's read bandwidth, e.g. 14 GB/s "
+     "for one PCIe 5.0 NVMe drive (Micron 9550, sequential read) or 56 GB/s for 8 PCIe 4.0 drives.",
      "storage.kv_offload.tier=dram|ssd", NULL, NULL},
     {"storage.kv_offload.latency", F_QTY, DIM_TIME, OFF(kv.latency_s), 0, NULL, "10 us", 0, BIG, false,
-     "Fixed cost of one fetch from the tier.", "storage.kv_offload.tier=dram|ssd", NULL, NULL},
+     "Fixed cost of one fetch from the tier (a request's blocks are fetched at once). Default: an estimate for "
+     "host DRAM (copy launch and DMA set-up); an NVMe read takes on the order of 100 us.",
+     "storage.kv_offload.tier=dram|ssd", NULL, NULL},
     {"storage.kv_offload.capacity", F_QTY, DIM_BYTES, OFF(kv.capacity_B), 0, NULL, "1 TB", 0, BIG, true,
-     "Capacity of the tier per replica.", "storage.kv_offload.tier=dram|ssd", NULL, NULL},
+     "Capacity of the tier per replica, in whole 512-token blocks of the model's KV cache (all layers). "
+     "Default: half of a DGX H100's 2 TB of host memory.",
+     "storage.kv_offload.tier=dram|ssd", NULL, NULL},
 };
 
 static int check(scenario_t *sc, diag_t *err)
 {
     const storage_spec *s = &sc->storage;
-    if (s->kv.tier != ST_KV_NONE)
+    /* Only an inference workload reads the tier (the field's `when`); it needs the prefix cache. */
+    if (s->kv.tier != ST_KV_NONE && sc->wl.kind == WL_INFERENCE && !sc->wl.inference.prefix_caching)
         return scenario_fail_at(sc, "storage.kv_offload.tier", err,
-                                "'storage.kv_offload.tier' is not consulted by the serving model yet; use 'none'");
+                                "'storage.kv_offload.tier' keeps blocks evicted from the prefix cache, but "
+                                "workload.serving.prefix_caching is false");
     if (sc->resilience.mode != RS_MODE_TIMELINE)
         return 0;
     if (s->pfs.network == ST_NET_SCALEOUT && sc->topo.scaleout.kind == TOPO_SO_NONE)

@@ -1,6 +1,7 @@
 /* KV cache of one replica: a count of fixed-size blocks, and a prefix cache of 512-token blocks
  * named by their Mooncake hash_ids, kept after their requests finish and evicted least recently
- * used first when new blocks are needed (vLLM's automatic prefix caching, at hash granularity).
+ * used first when new blocks are needed (vLLM's automatic prefix caching, at hash granularity);
+ * an evicted block is written to the replica's offload tier when it has one (inference_offload.c).
  * Invariant: used = private blocks + cached entries x blocks_per_entry <= capacity, and the
  * LRU list holds exactly the cached entries with no reference. */
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct inf_kv {
     uint32_t nbucket; /* power of two */
     int32_t lru_head, lru_tail; /* head: least recently used */
     uint64_t evictions;
+    inf_tier *tier;   /* evicted blocks go there (NULL: dropped) */
 };
 
 inf_kv *inf_kv_new(int64_t capacity_blocks, int32_t block_tokens, bool prefix_caching)
@@ -89,6 +91,11 @@ uint64_t inf_kv_evictions(const inf_kv *kv)
     return kv->evictions;
 }
 
+void inf_kv_attach_tier(inf_kv *kv, inf_tier *t)
+{
+    kv->tier = t;
+}
+
 static uint32_t slot(const inf_kv *kv, int64_t h)
 {
     uint64_t x = (uint64_t)h * 0x9E3779B97F4A7C15ull;
@@ -145,6 +152,8 @@ static void evict_one(inf_kv *kv)
     kv->free_e = i;
     kv->used -= kv->per_entry;
     kv->evictions++;
+    if (kv->tier)
+        (void)inf_tier_put(kv->tier, x->hash); /* out of memory: the block is simply not kept */
 }
 
 bool inf_kv_take(inf_kv *kv, int64_t n)
@@ -223,4 +232,16 @@ bool inf_kv_promote(inf_kv *kv, int64_t hash)
     kv->bucket[s] = i;
     /* used is unchanged: the request's private blocks now belong to the cache */
     return true;
+}
+
+void inf_kv_reset(inf_kv *kv)
+{
+    kv->used = kv->evictable = 0;
+    kv->ne = 0;
+    kv->free_e = -1;
+    kv->lru_head = kv->lru_tail = -1;
+    for (uint32_t i = 0; i < kv->nbucket; i++)
+        kv->bucket[i] = -1;
+    if (kv->tier)
+        inf_tier_reset(kv->tier);
 }

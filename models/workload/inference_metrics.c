@@ -1,7 +1,8 @@
 /* Serving metrics: /inference/requests (one row per request, with TTFT, TPOT = (E2E - TTFT) /
  * (output - 1) and E2E), /inference/steps (runs of identical batch steps), /inference/replicas,
  * and the /summary figures: throughput, P50/P90/P99 latencies (GSL order statistics) and SLO
- * attainment and goodput for the scenario's TTFT and TPOT targets.
+ * attainment and goodput for the scenario's TTFT and TPOT targets, and what the KV offload tier
+ * served (zero without one).
  * Invariant: a figure that has no sample (no request finished) is NaN, never 0. */
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -16,8 +17,8 @@ typedef struct req_row {
     int64_t id, line;
     char status[12];
     int32_t replica, decode_replica;
-    int32_t prompt, output, cache_hit, preemptions;
-    double arrival, prefill_start, first_token, finish, queueing, ttft, tpot, e2e, kv_transfer;
+    int32_t prompt, output, cache_hit, preemptions, reroutes, offload_hit;
+    double arrival, prefill_start, first_token, finish, queueing, ttft, tpot, e2e, kv_transfer, offload_fetch;
 } req_row;
 
 static const trace_col REQ_COLS[] = {
@@ -25,14 +26,18 @@ static const trace_col REQ_COLS[] = {
     {"trace_line", TCOL_I64, offsetof(req_row, line), 0, "1", "line of the request in its trace file (0: synthetic)"},
     {"status", TCOL_STR, offsetof(req_row, status), 12, "",
      "done, rejected (longer than the context limit or a replica's KV cache) or unfinished (run stopped)"},
-    {"replica", TCOL_I32, offsetof(req_row, replica), 0, "1", "replica that prefilled it (-1: none)"},
+    {"replica", TCOL_I32, offsetof(req_row, replica), 0, "1", "replica that prefilled it (last one after a reroute; -1: none)"},
     {"decode_replica", TCOL_I32, offsetof(req_row, decode_replica), 0, "1",
      "disaggregated: decode replica (-1: none or aggregated)"},
     {"prompt_tokens", TCOL_I32, offsetof(req_row, prompt), 0, "1", "input tokens"},
     {"output_tokens", TCOL_I32, offsetof(req_row, output), 0, "1", "tokens to generate"},
     {"cache_hit_tokens", TCOL_I32, offsetof(req_row, cache_hit), 0, "1",
-     "prompt tokens found in the prefix cache at first admission"},
+     "prompt tokens found in the HBM prefix cache at first admission"},
+    {"offload_hit_tokens", TCOL_I32, offsetof(req_row, offload_hit), 0, "1",
+     "prompt tokens fetched from the KV offload tier at first admission (after the HBM hit; 0 without a tier)"},
     {"preemptions", TCOL_I32, offsetof(req_row, preemptions), 0, "1", "times its KV cache was dropped and recomputed"},
+    {"reroutes", TCOL_I32, offsetof(req_row, reroutes), 0, "1",
+     "times a replica failure took it away and it was routed again (resilience.mode = timeline)"},
     {"arrival", TCOL_F64, offsetof(req_row, arrival), 0, "s", "arrival time"},
     {"prefill_start", TCOL_F64, offsetof(req_row, prefill_start), 0, "s",
      "start of its first prefill step (NaN: never)"},
@@ -45,6 +50,9 @@ static const trace_col REQ_COLS[] = {
     {"e2e", TCOL_F64, offsetof(req_row, e2e), 0, "s", "end to end: finish - arrival"},
     {"kv_transfer", TCOL_F64, offsetof(req_row, kv_transfer), 0, "s",
      "disaggregated: from prefill end to KV cache arrival at the decode replica (NaN otherwise)"},
+    {"offload_fetch", TCOL_F64, offsetof(req_row, offload_fetch), 0, "s",
+     "time its prefix fetches from the KV offload tier delayed it: queueing behind other fetches of the replica "
+     "plus latency + bytes / bandwidth, all fetches (0 without one)"},
 };
 
 typedef struct step_row {
@@ -81,6 +89,8 @@ typedef struct rep_row {
     double weights_per_accelerator, kv_bytes_per_token;
     int64_t steps, preemptions, prefix_evictions;
     double busy, busy_fraction, prefill_tokens, decode_tokens;
+    int64_t offload_capacity_tokens, offload_fetches, offload_hit_blocks, offload_writes, offload_evictions;
+    double offload_fetch_bytes;
 } rep_row;
 
 static const trace_col REP_COLS[] = {
@@ -103,6 +113,16 @@ static const trace_col REP_COLS[] = {
     {"busy_fraction", TCOL_F64, offsetof(rep_row, busy_fraction), 0, "1", "busy / simulated time"},
     {"prefill_tokens", TCOL_F64, offsetof(rep_row, prefill_tokens), 0, "1", "prompt tokens computed"},
     {"decode_tokens", TCOL_F64, offsetof(rep_row, decode_tokens), 0, "1", "decode tokens computed"},
+    {"offload_capacity_tokens", TCOL_I64, offsetof(rep_row, offload_capacity_tokens), 0, "1",
+     "KV offload tier capacity in whole 512-token blocks (0: no tier)"},
+    {"offload_fetches", TCOL_I64, offsetof(rep_row, offload_fetches), 0, "1", "fetches from the offload tier"},
+    {"offload_hit_blocks", TCOL_I64, offsetof(rep_row, offload_hit_blocks), 0, "1",
+     "512-token blocks fetched from the offload tier"},
+    {"offload_fetch_bytes", TCOL_F64, offsetof(rep_row, offload_fetch_bytes), 0, "B", "bytes fetched from the tier"},
+    {"offload_writes", TCOL_I64, offsetof(rep_row, offload_writes), 0, "1",
+     "blocks written to the tier (evicted from HBM and not there already)"},
+    {"offload_evictions", TCOL_I64, offsetof(rep_row, offload_evictions), 0, "1",
+     "blocks dropped from the full tier (least recently used)"},
 };
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
@@ -183,14 +203,16 @@ int inf_metrics_finish(inf_world *w, trace_t *t, double end_s, diag_t *err)
     }
     size_t nd = 0, ntp = 0, nrej = 0, nunf = 0, good = 0, ok_ttft = 0, ok_tpot = 0;
     double in_tok = 0, out_tok = 0, hit_tok = 0, prompt_tok = 0, first_arrival = INFINITY, last_finish = 0;
-    double xfer_sum = 0;
+    double xfer_sum = 0, off_tok = 0, fetch_sum = 0;
     size_t nxfer = 0;
     int64_t preempt = 0;
     for (size_t i = 0; i < n; i++) {
         const inf_req *q = &w->req[i];
         req_row r = {.id = (int64_t)i, .line = q->line, .replica = q->replica, .decode_replica = q->decode_replica,
                      .prompt = q->prompt, .output = q->output, .cache_hit = q->hit_tokens,
-                     .preemptions = q->preemptions, .arrival = q->arrival_s};
+                     .preemptions = q->preemptions, .reroutes = q->reroutes, .arrival = q->arrival_s,
+                     .offload_hit = q->offload_tokens, .offload_fetch = q->fetch_s};
+        fetch_sum += q->fetch_s;
         r.prefill_start = q->prefill_start_s >= 0 ? q->prefill_start_s : NAN;
         r.first_token = q->first_token_s >= 0 ? q->first_token_s : NAN;
         r.finish = q->finish_s >= 0 ? q->finish_s : NAN;
@@ -216,6 +238,7 @@ int inf_metrics_finish(inf_world *w, trace_t *t, double end_s, diag_t *err)
             in_tok += q->prompt;
             out_tok += q->output;
             hit_tok += q->hit_tokens;
+            off_tok += q->offload_tokens;
             prompt_tok += q->prompt;
             last_finish = fmax(last_finish, q->finish_s);
             if (!isnan(r.kv_transfer)) {
@@ -234,6 +257,8 @@ int inf_metrics_finish(inf_world *w, trace_t *t, double end_s, diag_t *err)
             goto done;
         }
     }
+    uint64_t fetches = 0;
+    double fetch_B = 0, write_B = 0;
     for (int32_t i = 0; i < w->nrep; i++) {
         const inf_replica *rep = &w->rep[i];
         rep_row r = {.id = rep->id, .first_accelerator = rep->first_acc, .accelerators = rep->nacc,
@@ -244,6 +269,18 @@ int inf_metrics_finish(inf_world *w, trace_t *t, double end_s, diag_t *err)
                      .prefix_evictions = (int64_t)inf_kv_evictions(rep->kv), .busy = rep->busy_s,
                      .busy_fraction = end_s > 0 ? rep->busy_s / end_s : 0, .prefill_tokens = rep->tokens_prefill,
                      .decode_tokens = rep->tokens_decode};
+        if (rep->tier) {
+            r.offload_capacity_tokens = inf_tier_capacity(rep->tier) * INF_PREFIX_TOKENS;
+            r.offload_hit_blocks = (int64_t)inf_tier_hits(rep->tier);
+            r.offload_writes = (int64_t)inf_tier_writes(rep->tier);
+            r.offload_evictions = (int64_t)inf_tier_evictions(rep->tier);
+        }
+        r.offload_fetches = (int64_t)rep->fetches;
+        r.offload_fetch_bytes = rep->fetch_bytes;
+        fetches += rep->fetches;
+        fetch_B += rep->fetch_bytes;
+        if (rep->tier)
+            write_B += (double)inf_tier_writes(rep->tier) * INF_PREFIX_TOKENS * rep->li.kv_bytes_token;
         snprintf(r.role, sizeof r.role, "%s", role_name(rep->role));
         if (trace_table_append(tp, &r)) {
             diag_fail(err, "out of memory");
@@ -295,7 +332,19 @@ int inf_metrics_finish(inf_world *w, trace_t *t, double end_s, diag_t *err)
     trace_summary_f64(t, "goodput_requests_per_accelerator", nd ? (double)good / span / acc : NAN, "1/s",
                       "goodput_requests / serving_accelerators");
     trace_summary_f64(t, "prefix_cache_hit_rate", prompt_tok > 0 ? hit_tok / prompt_tok : NAN, "1",
-                      "prompt tokens served by the prefix cache / prompt tokens of completed requests");
+                      "prompt tokens served by the HBM prefix cache / prompt tokens of completed requests");
+    trace_summary_f64(t, "prefix_hit_tokens_hbm", hit_tok, "1",
+                      "prompt tokens of completed requests served by the HBM prefix cache");
+    trace_summary_f64(t, "prefix_hit_tokens_offload", off_tok, "1",
+                      "prompt tokens of completed requests fetched from the KV offload tier");
+    trace_summary_f64(t, "kv_offload_hit_rate", prompt_tok > 0 ? off_tok / prompt_tok : NAN, "1",
+                      "prefix_hit_tokens_offload / prompt tokens of completed requests");
+    trace_summary_i64(t, "kv_offload_fetches", (int64_t)fetches, "1", "fetches from the KV offload tier");
+    trace_summary_f64(t, "kv_offload_fetch_bytes", fetch_B, "B", "bytes fetched from the KV offload tier");
+    trace_summary_f64(t, "kv_offload_fetch_time_total", fetch_sum, "s",
+                      "sum over requests of the time prefix fetches delayed them (offload_fetch)");
+    trace_summary_f64(t, "kv_offload_write_bytes", write_B, "B",
+                      "bytes written to the KV offload tier (blocks evicted from HBM; in the background)");
     trace_summary_i64(t, "preemptions", preempt, "1", "sequences preempted for lack of KV blocks");
     trace_summary_i64(t, "kv_transfers", (int64_t)w->kv_transfers, "1", "disaggregated: KV cache transfers");
     trace_summary_f64(t, "kv_transfer_bytes", w->kv_bytes_moved, "B", "disaggregated: KV cache bytes moved");

@@ -4,20 +4,25 @@
  * cache allow; with chunked prefill off, a step either prefills whole prompts or decodes (vLLM
  * V0). When a running sequence needs a KV block that is not there, the most recently admitted
  * sequence is preempted: its KV is freed and it is recomputed later from its prompt and the
- * tokens it had produced (vLLM's recompute mode). A step that preempts admits nobody.
+ * tokens it had produced (vLLM's recompute mode). A step that preempts admits nobody. With a KV
+ * offload tier, a request whose prefix continues in the tier first fetches those blocks (one
+ * fetch queue per replica, a DMA engine overlapping the steps of the others) and is admitted at
+ * the first step boundary after its fetch ends, with them computed.
  * Invariant: for every running request, priv = ceil((computed - shared*512) / block_tokens). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "inference_impl.h"
+#include "storage/storage.h"
 
 /* Step costs that depend only on (tokens, logit tokens): GEMMs, element-wise operators,
  * collectives. Direct-mapped; a decode batch of B sequences hits the same entry every step. */
 #define FIXC 256
 struct inf_fixc {
     double tokens, logits; /* key (tokens 0: empty) */
-    double compute_s, comm_s;
+    double compute_s, comm_s, clock_s;
 };
 
 /* ---- queues ---- */
@@ -104,6 +109,9 @@ int inf_replica_init(inf_replica *rep, int32_t id, inf_role role, const llm_infe
 void inf_replica_free(inf_replica *rep)
 {
     inf_kv_free(rep->kv);
+    inf_tier_free(rep->tier);
+    rep->tier = NULL;
+    inf_queue_free(&rep->fetching);
     inf_queue_free(&rep->waiting);
     free(rep->running);
     free(rep->batch.req);
@@ -219,8 +227,43 @@ static bool reserve_running(inf_world *w, inf_replica *rep, int32_t r, int64_t c
     return true;
 }
 
+/* Request R (head of the waiting queue, MATCHED leading blocks referenced in HBM) fetches its next
+ * FETCHED blocks from the offload tier: it takes their KV blocks and leaves the queue for the
+ * replica's fetch queue until the fetch ends. Returns false (nothing taken, nothing referenced)
+ * when the blocks are not there. */
+static bool start_fetch(inf_world *w, inf_replica *rep, int32_t r, int32_t matched, int32_t fetched, bool first)
+{
+    inf_req *q = &w->req[r];
+    int64_t blocks = (int64_t)fetched * (INF_PREFIX_TOKENS / inf_kv_block_tokens(rep->kv));
+    if (!inf_kv_take(rep->kv, blocks))
+        return false;
+    inf_queue_pop(&rep->waiting);
+    rep->queued_blocks -= inf_blocks_for(rep, seq_len(q)) - q->priv;
+    q->priv += (int32_t)blocks;
+    q->computed = (matched + fetched) * INF_PREFIX_TOKENS;
+    const int64_t *h = w->hashes + q->hash_off + matched;
+    inf_tier_touch(rep->tier, h, fetched);
+    double bytes = (double)fetched * INF_PREFIX_TOKENS * rep->li.kv_bytes_token;
+    double start = rep->fetch_free_s > rep->clock_s ? rep->fetch_free_s : rep->clock_s;
+    q->ready_s = start + storage_kv_fetch_s(&w->sc->storage, bytes);
+    rep->fetch_free_s = q->ready_s;
+    q->fetch_s += q->ready_s - rep->clock_s;
+    rep->fetches++;
+    rep->fetch_bytes += bytes;
+    if (first) {
+        q->hit_tokens = matched * INF_PREFIX_TOKENS;
+        q->offload_tokens = fetched * INF_PREFIX_TOKENS;
+    }
+    if (inf_queue_push(&rep->fetching, r)) {
+        fprintf(stderr, "oastwin: fatal: out of memory for the KV offload fetch queue\n");
+        abort();
+    }
+    return true;
+}
+
 /* Admits the head of the waiting queue for N tokens of work (0: as many as the budget allows),
- * if the KV cache has room. Returns the tokens scheduled, or 0 when it must wait. */
+ * if the KV cache has room. Returns the tokens scheduled, 0 when it must wait, or -1 when it left
+ * the queue to fetch its prefix from the offload tier (the next one may be admitted). */
 static int32_t admit_head(inf_world *w, inf_replica *rep, int64_t budget, bool whole)
 {
     int32_t r = inf_queue_peek(&rep->waiting);
@@ -233,6 +276,17 @@ static int32_t admit_head(inf_world *w, inf_replica *rep, int64_t budget, bool w
         matched = inf_kv_match(rep->kv, w->hashes + q->hash_off, q->nhash, max);
         q->shared = matched;
         q->computed = matched * INF_PREFIX_TOKENS;
+        int32_t rest = (q->nhash < max ? q->nhash : max) - matched;
+        int32_t fetched = rep->tier && rest > 0 ? inf_tier_match(rep->tier, w->hashes + q->hash_off + matched, rest) : 0;
+        if (fetched > 0) {
+            if (start_fetch(w, rep, r, matched, fetched, first))
+                return -1;
+            if (matched)
+                inf_kv_unref(rep->kv, w->hashes + q->hash_off, matched);
+            q->shared = 0;
+            q->computed = 0;
+            return 0;
+        }
     }
     int64_t need = seq - q->computed;
     int64_t n = need < budget ? need : budget;
@@ -264,9 +318,38 @@ static bool head_needs_prefill(const inf_world *w, const inf_replica *rep)
     return seq_len(q) - q->computed > 1 || q->generated == 0;
 }
 
+/* Requests whose fetch has ended by rep->clock_s go back to the head of the waiting queue, in the
+ * order they were admitted (fetches end in that order: the queue is serialised). */
+static void fetches_done(inf_world *w, inf_replica *rep)
+{
+    inf_queue *f = &rep->fetching;
+    size_t k = 0;
+    while (k < f->n && w->req[f->v[(f->head + k) % f->cap]].ready_s <= rep->clock_s)
+        k++;
+    for (size_t i = k; i-- > 0;) {
+        int32_t r = f->v[(f->head + i) % f->cap];
+        if (inf_queue_push_front(&rep->waiting, r)) {
+            fprintf(stderr, "oastwin: fatal: out of memory for the waiting queue\n");
+            abort();
+        }
+        inf_req *q = &w->req[r];
+        q->ready_s = -1;
+        rep->queued_blocks += demand(rep, q);
+    }
+    for (size_t i = 0; i < k; i++)
+        inf_queue_pop(f);
+}
+
+double inf_replica_next_fetch_s(const inf_world *w, const inf_replica *rep)
+{
+    return rep->fetching.n ? w->req[inf_queue_peek(&rep->fetching)].ready_s : INFINITY;
+}
+
 int32_t inf_sched_plan(inf_world *w, inf_replica *rep)
 {
     const inference_spec *s = w->spec;
+    if (rep->fetching.n)
+        fetches_done(w, rep);
     inf_batch *b = &rep->batch;
     b->n = 0;
     memset(&b->b, 0, sizeof b->b);
@@ -278,6 +361,8 @@ int32_t inf_sched_plan(inf_world *w, inf_replica *rep)
         /* vLLM V0: a prefill step of whole prompts when one can be admitted, else a decode step. */
         while (rep->waiting.n && rep->nrun < rep->caprun && budget > 0 && head_needs_prefill(w, rep)) {
             int32_t n = admit_head(w, rep, budget, true);
+            if (n < 0)
+                continue; /* gone to fetch its prefix */
             if (!n)
                 break;
             budget -= n;
@@ -300,6 +385,8 @@ int32_t inf_sched_plan(inf_world *w, inf_replica *rep)
     while (!preempted && rep->waiting.n && rep->nrun < rep->caprun && budget > 0 &&
            (s->chunked_prefill || !head_needs_prefill(w, rep))) {
         int32_t n = admit_head(w, rep, budget, !s->chunked_prefill);
+        if (n < 0)
+            continue;
         if (!n)
             break;
         budget -= n;
@@ -316,7 +403,7 @@ static double comm_time(const inf_replica *rep, const llm_step_cost *c)
 }
 
 /* Compute and collective time of the token-count-dependent part of a step, cached. */
-static void fixed_part(inf_replica *rep, const llm_batch *b, double *compute_s, double *comm_s)
+static struct inf_fixc *fixed_entry(inf_replica *rep, const llm_batch *b)
 {
     uint64_t h = ((uint64_t)b->tokens * 0x9E3779B1u + (uint64_t)b->logit_tokens) % FIXC;
     struct inf_fixc *e = &rep->fixc[h];
@@ -327,9 +414,21 @@ static void fixed_part(inf_replica *rep, const llm_batch *b, double *compute_s, 
         e->logits = b->logit_tokens;
         e->compute_s = c.compute_s;
         e->comm_s = comm_time(rep, &c);
+        e->clock_s = c.clock_s;
     }
+    return e;
+}
+
+static void fixed_part(inf_replica *rep, const llm_batch *b, double *compute_s, double *comm_s)
+{
+    const struct inf_fixc *e = fixed_entry(rep, b);
     *compute_s = e->compute_s;
     *comm_s = e->comm_s;
+}
+
+double inf_sched_step_clock_s(inf_replica *rep, const llm_batch *b)
+{
+    return fixed_entry(rep, b)->clock_s + llm_infer_attention_clock_s(&rep->li, b);
 }
 
 double inf_sched_step_time(const inf_world *w, inf_replica *rep, const llm_batch *b, double *compute_s,
@@ -475,4 +574,30 @@ void inf_sched_apply(inf_world *w, inf_replica *rep, int64_t k, double t0, const
             w->hooks.prefilled(w, rep, r, t_end);
         }
     }
+}
+
+int32_t inf_replica_fail(inf_world *w, inf_replica *rep, int32_t *out)
+{
+    int32_t n = 0;
+    for (int32_t i = 0; i < rep->nrun; i++)
+        out[n++] = rep->running[i];
+    while (rep->fetching.n)
+        out[n++] = inf_queue_pop(&rep->fetching);
+    while (rep->waiting.n)
+        out[n++] = inf_queue_pop(&rep->waiting);
+    for (int32_t i = 0; i < n; i++) {
+        inf_req *q = &w->req[out[i]];
+        q->computed = q->priv = q->shared = 0;
+        q->ready_s = -1;
+        q->state = RQ_PENDING;
+    }
+    rep->fetch_free_s = 0;
+    inf_kv_reset(rep->kv);
+    rep->down = true;
+    rep->nrun = 0;
+    rep->batch.n = 0;
+    rep->queued_blocks = 0;
+    rep->run_reserved = 0;
+    rep->outstanding = 0;
+    return n;
 }

@@ -17,6 +17,15 @@ static double roof(const llm_infer *li, double flop, double bytes)
     return tc > tm ? tc : tm;
 }
 
+/* The roofline time of an operator when it is compute-bound (its time then scales with the
+ * clock), else 0. */
+static double roof_clock(const llm_infer *li, double flop, double bytes)
+{
+    double tc = flop > 0 ? flop / (li->acc.peak_flops_Fps * li->c.compute_eff) : 0.0;
+    double tm = bytes > 0 ? bytes / (li->acc.hbm_bw_Bps * li->c.memory_eff) : 0.0;
+    return tc > tm ? tc : 0.0;
+}
+
 /* Cached elements per token per layer on one rank of an attention group: GQA splits the KV
  * heads over TP (a rank keeps at least one head); MLA's latent is not split. */
 static double kv_elems_rank(const llm_spec *m, int64_t tp)
@@ -185,6 +194,7 @@ static void layer_fixed(const llm_infer *li, int64_t layer, double mult, const l
         else if (unused > 0 && !strcmp(op->name, "experts_fc2"))
             bytes -= unused * inner * h * li->c.weight_bytes;
         o->compute_s += mult * roof(li, op->fwd.flop, bytes);
+        o->clock_s += mult * roof_clock(li, op->fwd.flop, bytes);
         o->flop += mult * op->fwd.flop;
         o->hbm_bytes += mult * bytes;
     }
@@ -212,6 +222,7 @@ void llm_infer_fixed(const llm_infer *li, const llm_batch *b, llm_step_cost *o)
             continue;
         }
         o->compute_s += roof(li, ops[i].fwd.flop, ops[i].fwd.bytes);
+        o->clock_s += roof_clock(li, ops[i].fwd.flop, ops[i].fwd.bytes);
         o->flop += ops[i].fwd.flop;
         o->hbm_bytes += ops[i].fwd.bytes;
     }
@@ -222,6 +233,7 @@ void llm_infer_fixed(const llm_infer *li, const llm_batch *b, llm_step_cost *o)
         double vr = ceil((double)m->vocab / tp);
         double f = 2.0 * tl * h * vr, by = vr * h * li->c.weight_bytes + tl * (h + vr) * E + 2.0 * tl * h * E;
         o->compute_s += roof(li, f, by);
+        o->clock_s += roof_clock(li, f, by);
         o->flop += f;
         o->hbm_bytes += by;
         if (li->c.tp > 1) {
@@ -235,15 +247,31 @@ void llm_infer_fixed(const llm_infer *li, const llm_batch *b, llm_step_cost *o)
     }
 }
 
+/* Attention core FLOP and bytes of one layer for batch B (tokens > 0). */
+static void attention_layer(const llm_infer *li, const llm_batch *b, double *f, double *by)
+{
+    double share = group_share(li, b->tokens), tp = (double)li->c.tp;
+    *f = share * (b->prefill_pairs * li->pair_flop_prefill + b->decode_pairs * li->pair_flop_decode) / tp;
+    double tr = share * b->tokens;
+    *by = (share * b->kv_read_tokens + tr) * li->kv_bytes_rank_layer + tr * li->qo_elems / tp * li->c.act_bytes;
+}
+
+double llm_infer_attention_clock_s(const llm_infer *li, const llm_batch *b)
+{
+    if (b->tokens <= 0)
+        return 0;
+    double f, by;
+    attention_layer(li, b, &f, &by);
+    return (double)li->m->layers * roof_clock(li, f, by);
+}
+
 double llm_infer_attention_s(const llm_infer *li, const llm_batch *b, double *flop, double *bytes)
 {
     *flop = *bytes = 0;
     if (b->tokens <= 0)
         return 0;
-    double share = group_share(li, b->tokens), tp = (double)li->c.tp;
-    double f = share * (b->prefill_pairs * li->pair_flop_prefill + b->decode_pairs * li->pair_flop_decode) / tp;
-    double tr = share * b->tokens;
-    double by = (share * b->kv_read_tokens + tr) * li->kv_bytes_rank_layer + tr * li->qo_elems / tp * li->c.act_bytes;
+    double f, by;
+    attention_layer(li, b, &f, &by);
     double L = (double)li->m->layers;
     *flop = L * f;
     *bytes = L * by;
@@ -255,6 +283,7 @@ void llm_infer_step(const llm_infer *li, const llm_batch *b, llm_step_cost *out)
     llm_infer_fixed(li, b, out);
     double f, by;
     out->compute_s += llm_infer_attention_s(li, b, &f, &by);
+    out->clock_s += llm_infer_attention_clock_s(li, b);
     out->flop += f;
     out->hbm_bytes += by;
 }

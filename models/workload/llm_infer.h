@@ -59,6 +59,8 @@ typedef enum llm_infer_coll { LIC_TP_ALLREDUCE, LIC_TP_ALLGATHER, LIC_EP_ALLTOAL
 
 typedef struct llm_step_cost {
     double compute_s;        /* roofline time of every operator of every stage, one after another */
+    double clock_s;          /* the part of compute_s in compute-bound operators (scales with the clock;
+                              * the rest is bound by HBM bandwidth) */
     double flop;             /* per rank, summed over stages */
     double hbm_bytes;        /* per rank, summed over stages */
     double calls[LIC__N];    /* collective calls */
@@ -81,5 +83,7 @@ void llm_infer_step(const llm_infer *li, const llm_batch *b, llm_step_cost *out)
  * whose FLOP and bytes are affine in pairs and KV reads. llm_infer_step() = fixed + attention. */
 void llm_infer_fixed(const llm_infer *li, const llm_batch *b, llm_step_cost *out);
 double llm_infer_attention_s(const llm_infer *li, const llm_batch *b, double *flop, double *bytes);
+/* The compute-bound part of llm_infer_attention_s (its time if compute-bound, else 0). */
+double llm_infer_attention_clock_s(const llm_infer *li, const llm_batch *b);
 
 #endif

@@ -1,0 +1,492 @@
+/* Check suite "kv_offload": the KV-cache offload tier of inference (storage.kv_offload). Unit cases
+ * without SimGrid: the tier is an LRU of 512-token blocks bounded by its capacity, fed by the HBM
+ * prefix cache's evictions and emptied with it; the scheduler sends a request whose prefix is in
+ * the tier to the replica's fetch queue (fetches one after another, latency + bytes / bandwidth)
+ * and admits it at the first plan after its fetch with those tokens computed; a failure takes
+ * fetching requests away. Whole runs of the binary on tests/data/inference-tiny.yaml and
+ * prefix-evict.jsonl: a prefix evicted from HBM but in the tier gives a TTFT longer than an HBM
+ * hit by exactly the fetch time and shorter than recomputing it; a one-block tier keeps only the
+ * most recent block; a tier too small for any block times every request as no tier does. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "h5read.h"
+#include "storage/storage.h"
+#include "workload/inference_impl.h"
+#include "workload/llm_infer.h"
+
+#define EQ(a, b) ck_assert_msg((double)(a) == (double)(b), "%s = %.17g, want %.17g", #a, (double)(a), (double)(b))
+
+/* The tiny model of tests/data/inference-tiny.yaml: 8 layers x 2 x 8 KV heads x 128 x 2 B. */
+static const double KV_TOKEN_B = 8.0 * 2 * 8 * 128 * 2;
+
+static llm_spec tiny_model(void)
+{
+    llm_spec m = {.layers = 8, .hidden = 4096, .heads = 32, .kv_heads = 8, .ffn = 14336, .gated_ffn = true,
+                  .vocab = 32000, .seq_len = 8192};
+    snprintf(m.name, sizeof m.name, "tiny-dense");
+    return m;
+}
+
+static hw_accel tiny_accel(void)
+{
+    hw_accel a = {.peak_flops_Fps = 1e15, .hbm_bytes = 80e9, .hbm_bw_Bps = 2e12, .idle_power_W = 100,
+                  .max_power_W = 700};
+    return a;
+}
+
+static void tiny_li(llm_infer *li, int64_t tp, int64_t max_batch_tokens)
+{
+    llm_spec m = tiny_model();
+    hw_accel a = tiny_accel();
+    llm_infer_cfg c = {.tp = tp, .pp = 1, .ep = 1, .weight_bytes = 2, .kv_bytes = 2, .act_bytes = 2,
+                       .compute_eff = 1, .memory_eff = 1, .max_batch_tokens = max_batch_tokens,
+                       .max_batch_size = 256};
+    char why[512] = "";
+    ck_assert_msg(llm_infer_init(li, &m, &a, &c, 0.9, why, sizeof why) == 0, "llm_infer_init: %s", why);
+}
+
+/* ---- the tier ---- */
+
+START_TEST(test_the_tier_keeps_the_most_recently_used_blocks_up_to_its_capacity)
+{
+    inf_tier *t = inf_tier_new(2, 100);
+    ck_assert_ptr_nonnull(t);
+    int64_t h1[] = {1}, h12[] = {1, 2}, h123[] = {1, 2, 3}, h23[] = {2, 3};
+    ck_assert_int_eq(inf_tier_put(t, 1), 0);
+    ck_assert_int_eq(inf_tier_put(t, 2), 0);
+    ck_assert_int_eq(inf_tier_match(t, h123, 3), 2);
+    ck_assert_int_eq(inf_tier_put(t, 1), 0); /* there already: 1 becomes the most recently used, no write */
+    EQ(inf_tier_writes(t), 2);
+    ck_assert_int_eq(inf_tier_put(t, 3), 0); /* full: drops 2, the least recently used */
+    EQ(inf_tier_evictions(t), 1);
+    EQ(inf_tier_used(t), 2);
+    ck_assert_int_eq(inf_tier_match(t, h12, 2), 1);
+    ck_assert_int_eq(inf_tier_match(t, h23, 2), 0); /* a hit must start at the first block */
+    inf_tier_touch(t, h1, 1);                       /* fetched: 3 is now the least recently used */
+    EQ(inf_tier_hits(t), 1);
+    ck_assert_int_eq(inf_tier_put(t, 4), 0);
+    ck_assert_int_eq(inf_tier_match(t, h1, 1), 1);
+    int64_t h3[] = {3}, h4[] = {4};
+    ck_assert_int_eq(inf_tier_match(t, h3, 1), 0);
+    ck_assert_int_eq(inf_tier_match(t, h4, 1), 1);
+    inf_tier_reset(t);
+    EQ(inf_tier_used(t), 0);
+    ck_assert_int_eq(inf_tier_match(t, h1, 1), 0);
+    inf_tier_free(t);
+    /* a tier smaller than one block keeps nothing */
+    t = inf_tier_new(0, 100);
+    ck_assert_int_eq(inf_tier_put(t, 1), 0);
+    ck_assert_int_eq(inf_tier_match(t, h1, 1), 0);
+    EQ(inf_tier_writes(t), 0);
+    inf_tier_free(t);
+}
+END_TEST
+
+START_TEST(test_blocks_evicted_from_hbm_go_to_the_tier_and_a_reset_loses_both)
+{
+    inf_kv *kv = inf_kv_new(64, 16, true); /* two 512-token blocks */
+    inf_tier *t = inf_tier_new(8, 100);
+    inf_kv_attach_tier(kv, t);
+    ck_assert(inf_kv_take(kv, 64));
+    ck_assert(inf_kv_promote(kv, 7));
+    ck_assert(inf_kv_promote(kv, 8));
+    int64_t h78[] = {7, 8};
+    inf_kv_unref(kv, h78, 2);
+    ck_assert_int_eq(inf_tier_match(t, h78, 2), 0); /* still in HBM: nothing written yet */
+    ck_assert(inf_kv_take(kv, 40));                  /* evicts 7 and 8, least recently used first */
+    EQ(inf_kv_evictions(kv), 2);
+    ck_assert_int_eq(inf_tier_match(t, h78, 2), 2);
+    EQ(inf_tier_writes(t), 2);
+    inf_kv_reset(kv); /* the replica failed: its tier is gone with its HBM */
+    ck_assert_int_eq(inf_tier_match(t, h78, 2), 0);
+    inf_kv_free(kv);
+    inf_tier_free(t);
+}
+END_TEST
+
+/* ---- scheduler on a hand-made world ---- */
+
+typedef struct fake {
+    inf_world w;
+    inference_spec spec;
+    scenario_t sc;
+    inf_replica rep;
+    inf_req req[8];
+    int64_t hashes[32];
+    int finished;
+} fake;
+
+static void on_finished(inf_world *w, inf_replica *rep, int32_t r, double t)
+{
+    (void)rep;
+    (void)r;
+    (void)t;
+    ((fake *)w)->finished++;
+}
+
+static void on_prefilled(inf_world *w, inf_replica *rep, int32_t r, double t)
+{
+    (void)w;
+    (void)rep;
+    (void)r;
+    (void)t;
+}
+
+static const double BW = 1e9, LAT = 1e-3;
+
+static fake *fake_new(int64_t kv_blocks, int64_t tier_blocks)
+{
+    fake *f = calloc(1, sizeof *f);
+    f->spec.max_batch_tokens = 8192;
+    f->spec.max_batch_size = 256;
+    f->spec.chunked_prefill = true;
+    f->spec.block_tokens = 16;
+    f->spec.prefix_caching = true;
+    f->sc.storage.kv.tier = ST_KV_DRAM;
+    f->sc.storage.kv.bw_Bps = BW;
+    f->sc.storage.kv.latency_s = LAT;
+    f->w.spec = &f->spec;
+    f->w.sc = &f->sc;
+    f->w.req = f->req;
+    f->w.hashes = f->hashes;
+    f->w.rep = &f->rep;
+    f->w.nrep = f->w.nprefill = 1;
+    f->w.hooks = (inf_hooks){on_finished, on_prefilled};
+    llm_infer li;
+    tiny_li(&li, 1, 8192);
+    ck_assert_int_eq(inf_replica_init(&f->rep, 0, ROLE_AGGREGATED, &li, kv_blocks, &f->spec), 0);
+    f->rep.tier = inf_tier_new(tier_blocks, 32);
+    inf_kv_attach_tier(f->rep.kv, f->rep.tier);
+    return f;
+}
+
+static void fake_free(fake *f)
+{
+    inf_replica_free(&f->rep);
+    free(f);
+}
+
+static void add_req(fake *f, int32_t i, int32_t prompt, int32_t output, const int64_t *h, int32_t nh)
+{
+    inf_req *q = &f->req[i];
+    memset(q, 0, sizeof *q);
+    q->prompt = prompt;
+    q->output = output;
+    q->prefill_start_s = q->first_token_s = q->finish_s = q->transfer_start_s = q->transfer_end_s = -1;
+    q->hash_off = 4 * i;
+    q->nhash = nh;
+    memcpy(f->hashes + 4 * i, h, (size_t)nh * sizeof *h);
+    f->w.nreq = (size_t)i + 1;
+    f->rep.outstanding++;
+    ck_assert_int_eq(inf_replica_enqueue(&f->w, &f->rep, i), 0);
+}
+
+/* Plans at T, checks the batch (request, tokens) pairs, applies it as ending at T + 1 ms. */
+static void step_at(fake *f, double t, const int32_t *want, int n)
+{
+    f->rep.clock_s = t;
+    int32_t got = inf_sched_plan(&f->w, &f->rep);
+    char msg[256] = "";
+    for (int32_t i = 0; i < got; i++)
+        snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " (%d,%d)", f->rep.batch.req[i], f->rep.batch.tokens[i]);
+    ck_assert_msg(got == n, "plan at t=%.9g: %d sequences:%s, want %d", t, got, msg, n);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(f->rep.batch.req[i] == want[2 * i] && f->rep.batch.tokens[i] == want[2 * i + 1],
+                      "plan at t=%.9g: batch%s, want (%d,%d) at %d", t, msg, want[2 * i], want[2 * i + 1], i);
+    double end = 1e-3;
+    if (got)
+        inf_sched_apply(&f->w, &f->rep, 1, t, &end);
+}
+
+START_TEST(test_a_tier_hit_waits_for_its_fetch_then_prefills_only_the_rest)
+{
+    fake *f = fake_new(200, 16);
+    add_req(f, 0, 1100, 2, (int64_t[]){1, 2, 3}, 3);
+    step_at(f, 0, (int32_t[]){0, 1100}, 1);
+    step_at(f, 1, (int32_t[]){0, 1}, 1); /* done: blocks 1 and 2 stay cached in HBM */
+    ck_assert_int_eq(f->finished, 1);
+    ck_assert(inf_kv_take(f->rep.kv, 200)); /* something else needs the whole HBM: 1 and 2 go to the tier */
+    inf_kv_give(f->rep.kv, 200);
+    EQ(inf_tier_used(f->rep.tier), 2);
+    /* two requests share the prefix: both fetch it, one after the other */
+    add_req(f, 1, 1100, 2, (int64_t[]){1, 2, 4}, 3);
+    add_req(f, 2, 1100, 2, (int64_t[]){1, 2, 5}, 3);
+    double fetch = storage_kv_fetch_s(&f->sc.storage, 1024 * KV_TOKEN_B);
+    ck_assert_double_eq_tol(fetch, LAT + 1024 * KV_TOKEN_B / BW, 1e-15);
+    step_at(f, 5, NULL, 0);
+    ck_assert_int_eq((int)f->rep.fetching.n, 2);
+    ck_assert_int_eq((int)f->rep.waiting.n, 0);
+    EQ(f->req[1].offload_tokens, 1024);
+    EQ(f->req[1].hit_tokens, 0);
+    EQ(f->req[1].priv, 64); /* the fetched blocks are held while they arrive */
+    EQ(f->req[1].ready_s, 5 + fetch);
+    EQ(f->req[2].ready_s, 5 + 2 * fetch);
+    EQ(inf_replica_next_fetch_s(&f->w, &f->rep), 5 + fetch);
+    step_at(f, 5 + fetch * 0.999, NULL, 0);
+    step_at(f, 5 + fetch, (int32_t[]){1, 76}, 1); /* 1100 - 1024 tokens left to prefill */
+    step_at(f, 5 + 2 * fetch, (int32_t[]){1, 1, 2, 76}, 2);
+    ck_assert_double_eq_tol(f->req[2].fetch_s, 2 * fetch, 1e-15); /* it queued behind request 1's fetch */
+    ck_assert_double_eq_tol(f->req[1].fetch_s, fetch, 1e-15);
+    EQ(f->rep.fetches, 2);
+    ck_assert_double_eq_tol(f->rep.fetch_bytes, 2 * 1024 * KV_TOKEN_B, 1e-3);
+    EQ(inf_tier_hits(f->rep.tier), 4);
+    fake_free(f);
+}
+END_TEST
+
+START_TEST(test_a_failure_takes_fetching_requests_away_and_empties_the_tier)
+{
+    fake *f = fake_new(200, 16);
+    add_req(f, 0, 1100, 1, (int64_t[]){1, 2, 3}, 3);
+    step_at(f, 0, (int32_t[]){0, 1100}, 1);
+    ck_assert(inf_kv_take(f->rep.kv, 200));
+    inf_kv_give(f->rep.kv, 200);
+    add_req(f, 1, 1100, 2, (int64_t[]){1, 2, 4}, 3);
+    add_req(f, 2, 600, 2, (int64_t[]){9, 8}, 2);
+    step_at(f, 1, (int32_t[]){2, 600}, 1); /* request 1 fetches; request 2 is admitted meanwhile */
+    ck_assert_int_eq((int)f->rep.fetching.n, 1);
+    int32_t out[8];
+    int32_t n = inf_replica_fail(&f->w, &f->rep, out);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(out[0], 2); /* running first, then fetching */
+    ck_assert_int_eq(out[1], 1);
+    EQ(f->req[1].priv, 0);
+    EQ(f->req[1].computed, 0);
+    EQ(inf_kv_used(f->rep.kv), 0);
+    EQ(inf_tier_used(f->rep.tier), 0);
+    ck_assert(isinf(inf_replica_next_fetch_s(&f->w, &f->rep)));
+    fake_free(f);
+}
+END_TEST
+
+/* ---- whole runs of the binary ---- */
+
+static const char *binary(void)
+{
+    const char *b = getenv("OASTWIN");
+    return b && *b ? b : "build/oastwin";
+}
+
+static const char *root(void)
+{
+    const char *r = getenv("OASTWIN_ROOT");
+    return r && *r ? r : ".";
+}
+
+typedef struct run {
+    char dir[64];
+    h5r_file *f;
+} run;
+
+static void run_tiny(run *r, const char *sets)
+{
+    snprintf(r->dir, sizeof r->dir, "/tmp/check_kv_offload_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(r->dir));
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s run %s/tests/data/inference-tiny.yaml -q -o %s/t.h5 %s 2>%s/err", binary(), root(),
+             r->dir, sets, r->dir);
+    int rc = system(cmd);
+    char path[128];
+    snprintf(path, sizeof path, "%s/t.h5", r->dir);
+    diag_t err;
+    r->f = rc == 0 ? h5r_open(path, &err) : NULL;
+    ck_assert_msg(r->f != NULL, "run failed (rc %d): %s", rc, cmd);
+}
+
+static void run_done(run *r)
+{
+    h5r_close(r->f);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static double *column(run *r, const char *table, const char *col, size_t *n)
+{
+    double *v = NULL;
+    diag_t err;
+    ck_assert_msg(h5r_table_f64(r->f, table, col, &v, n, &err) == 0, "%s.%s: %s", table, col, err.msg);
+    return v;
+}
+
+static double figure(run *r, const char *name)
+{
+    h5r_figure *figs = NULL;
+    size_t n = 0;
+    diag_t err;
+    ck_assert_int_eq(h5r_summary(r->f, &figs, &n, &err), 0);
+    double v = NAN;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(figs[i].name, name))
+            v = figs[i].value;
+    free(figs);
+    ck_assert_msg(!isnan(v), "figure %s missing", name);
+    return v;
+}
+
+/* prefix-evict.jsonl: A (blocks 0, 1, 2) at 0 s, B (5, 6, 7) at 1 s, C (0, 1, 9) at 2 s, 1,100
+ * tokens each, on one replica. With an HBM cache of 90 blocks of 16 tokens, admitting B evicts
+ * both of A's cached blocks (90 - 64 + 32 < 69 blocks needed); with a large cache C finds them in
+ * HBM. The memory utilization that leaves 90 blocks (+ half a block of margin). */
+static double util_for_blocks(int blocks)
+{
+    llm_infer li;
+    tiny_li(&li, 2, 2048);
+    return (li.weight_bytes_rank + li.act_reserve_bytes + (blocks * 16 + 8) * li.kv_bytes_token_rank) / 80e9;
+}
+
+#define EVICT_SETS                                                                                                     \
+    "--set workload.requests.trace.path=prefix-evict.jsonl --set workload.serving.replicas=1 "                         \
+    "--set workload.serving.max_batch_tokens=2048 "
+
+START_TEST(test_a_tier_hit_costs_an_hbm_hit_plus_the_fetch_and_less_than_recomputing)
+{
+    static const struct {
+        const char *name;
+        bool small;
+        const char *tier;
+    } cases[3] = {{"HBM hit", false, "none"}, {"tier hit", true, "dram"}, {"recompute", true, "none"}};
+    double ttft[3][3], off[3], fetch_col[3];
+    for (int c = 0; c < 3; c++) {
+        char sets[1024];
+        snprintf(sets, sizeof sets,
+                 EVICT_SETS "--set workload.serving.memory_utilization=%.17g --set storage.kv_offload.tier=%s%s",
+                 cases[c].small ? util_for_blocks(90) : 0.9, cases[c].tier,
+                 strcmp(cases[c].tier, "none") ? " --set storage.kv_offload.bandwidth=50GB/s "
+                                                 "--set storage.kv_offload.latency=20us"
+                                               : "");
+        run r;
+        run_tiny(&r, sets);
+        size_t n;
+        double *t = column(&r, "/inference/requests", "ttft", &n);
+        double *h = column(&r, "/inference/requests", "cache_hit_tokens", &n);
+        double *o = column(&r, "/inference/requests", "offload_hit_tokens", &n);
+        double *fc = column(&r, "/inference/requests", "offload_fetch", &n);
+        double *cap = column(&r, "/inference/replicas", "kv_capacity_tokens", &n);
+        if (cases[c].small)
+            EQ(cap[0], 90 * 16);
+        for (int i = 0; i < 3; i++)
+            ttft[c][i] = t[i];
+        off[c] = o[2];
+        fetch_col[c] = fc[2];
+        EQ(h[2], c == 0 ? 1024 : 0);
+        if (c == 1) {
+            EQ(figure(&r, "prefix_hit_tokens_offload"), 1024);
+            EQ(figure(&r, "kv_offload_fetches"), 1);
+            ck_assert_double_eq_tol(figure(&r, "kv_offload_hit_rate"), 1024.0 / 3300, 1e-15);
+            double *wr = column(&r, "/inference/replicas", "offload_writes", &n);
+            ck_assert_msg(wr[0] >= 2, "%g blocks written to the tier, want A's two at least", wr[0]);
+            free(wr);
+        }
+        free(t);
+        free(h);
+        free(o);
+        free(fc);
+        free(cap);
+        run_done(&r);
+    }
+    /* A and B are served the same way in all three runs */
+    for (int c = 1; c < 3; c++)
+        for (int i = 0; i < 2; i++)
+            ck_assert_msg(ttft[c][i] == ttft[0][i], "%s: request %d TTFT %.17g, %s %.17g", cases[c].name, i,
+                          ttft[c][i], cases[0].name, ttft[0][i]);
+    EQ(off[1], 1024);
+    EQ(off[0], 0);
+    EQ(off[2], 0);
+    double fetch = 20e-6 + 1024 * KV_TOKEN_B / 50e9;
+    ck_assert_msg(fabs(fetch_col[1] - fetch) < 1e-15, "offload_fetch %.17g s, want %.17g s", fetch_col[1], fetch);
+    double d = ttft[1][2] - ttft[0][2];
+    ck_assert_msg(fabs(d - fetch) < 1e-12, "tier hit TTFT %.12g s - HBM hit TTFT %.12g s = %.12g s, want the fetch %.12g s",
+                  ttft[1][2], ttft[0][2], d, fetch);
+    ck_assert_msg(ttft[1][2] < ttft[2][2], "tier hit TTFT %.9g s is not below recomputing the prefix %.9g s",
+                  ttft[1][2], ttft[2][2]);
+}
+END_TEST
+
+START_TEST(test_a_one_block_tier_keeps_only_the_last_evicted_block)
+{
+    /* 16 MiB = one 512-token block of the tiny model: A's block 0 is written then dropped for
+     * block 1, so C (starting with block 0) finds nothing and recomputes. */
+    char sets[1024];
+    snprintf(sets, sizeof sets,
+             EVICT_SETS "--set workload.serving.memory_utilization=%.17g --set storage.kv_offload.tier=dram "
+                        "--set storage.kv_offload.capacity=16MiB",
+             util_for_blocks(90));
+    run r;
+    run_tiny(&r, sets);
+    size_t n;
+    double *o = column(&r, "/inference/requests", "offload_hit_tokens", &n);
+    double *cap = column(&r, "/inference/replicas", "offload_capacity_tokens", &n);
+    double *ev = column(&r, "/inference/replicas", "offload_evictions", &n);
+    EQ(cap[0], 512);
+    EQ(o[2], 0);
+    ck_assert_msg(ev[0] >= 1, "%g tier evictions, want at least one", ev[0]);
+    EQ(figure(&r, "kv_offload_fetches"), 0);
+    free(o);
+    free(cap);
+    free(ev);
+    run_done(&r);
+}
+END_TEST
+
+START_TEST(test_a_tier_that_holds_no_block_changes_no_timing)
+{
+    static const char *const cols[] = {"ttft", "e2e", "first_token", "finish", "cache_hit_tokens"};
+    char sets[2][1024];
+    snprintf(sets[0], sizeof sets[0], EVICT_SETS "--set workload.serving.memory_utilization=%.17g",
+             util_for_blocks(90));
+    snprintf(sets[1], sizeof sets[1],
+             EVICT_SETS "--set workload.serving.memory_utilization=%.17g --set storage.kv_offload.tier=ssd "
+                        "--set storage.kv_offload.capacity=1MB",
+             util_for_blocks(90));
+    run a, b;
+    run_tiny(&a, sets[0]);
+    run_tiny(&b, sets[1]);
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+        size_t n1, n2;
+        double *x = column(&a, "/inference/requests", cols[c], &n1), *y = column(&b, "/inference/requests", cols[c], &n2);
+        ck_assert_int_eq((int)n1, (int)n2);
+        for (size_t i = 0; i < n1; i++)
+            ck_assert_msg(x[i] == y[i], "%s[%zu]: %.17g without a tier, %.17g with an empty one", cols[c], i, x[i],
+                          y[i]);
+        free(x);
+        free(y);
+    }
+    EQ(figure(&a, "kv_offload_fetches"), 0);
+    EQ(figure(&a, "prefix_hit_tokens_offload"), 0);
+    run_done(&a);
+    run_done(&b);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("kv_offload");
+    TCase *u = tcase_create("tier");
+    tcase_add_test(u, test_the_tier_keeps_the_most_recently_used_blocks_up_to_its_capacity);
+    tcase_add_test(u, test_blocks_evicted_from_hbm_go_to_the_tier_and_a_reset_loses_both);
+    tcase_add_test(u, test_a_tier_hit_waits_for_its_fetch_then_prefills_only_the_rest);
+    tcase_add_test(u, test_a_failure_takes_fetching_requests_away_and_empties_the_tier);
+    suite_add_tcase(s, u);
+    TCase *e2e = tcase_create("runs");
+    tcase_set_timeout(e2e, 60);
+    tcase_add_test(e2e, test_a_tier_hit_costs_an_hbm_hit_plus_the_fetch_and_less_than_recomputing);
+    tcase_add_test(e2e, test_a_one_block_tier_keeps_only_the_last_evicted_block);
+    tcase_add_test(e2e, test_a_tier_that_holds_no_block_changes_no_timing);
+    suite_add_tcase(s, e2e);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
