@@ -15,6 +15,7 @@
 
 #include "coll/coll.h"
 #include "h5read.h"
+#include "testkit.h"
 #include "platform.h"
 #include "scenario.h"
 
@@ -531,36 +532,17 @@ END_TEST
 
 /* ---- the whole pipeline ---- */
 
-static const char *binary(void)
-{
-    const char *b = getenv("OASTWIN");
-    return b && *b ? b : "build/oastwin";
-}
-
 /* Runs the dp_allreduce workload on a DIMS torus and returns /summary/allreduce_time_mean. */
 static double run_allreduce(const char *dims, const char *bytes, const char *fid, const char *alg)
 {
-    char dir[64], path[128], cmd[1024];
+    char dir[64], path[128], sets[512];
     write_torus(dims, 0, dir, path, sizeof path);
-    snprintf(cmd, sizeof cmd,
-             "%s run %s -q -o %s/t.h5 --set workload.gradient_bytes='%s' --set run.fidelity=%s "
-             "--set workload.algorithm=%s 2>%s/err",
-             binary(), path, dir, bytes, fid, alg, dir);
-    int rc = system(cmd);
-    char out[128];
-    snprintf(out, sizeof out, "%s/t.h5", dir);
-    diag_t err;
-    h5r_file *f = rc == 0 ? h5r_open(out, &err) : NULL;
-    ck_assert_msg(f != NULL, "run failed (rc %d): %s", rc, cmd);
-    h5r_figure *figs = NULL;
-    size_t n = 0;
-    ck_assert_int_eq(h5r_summary(f, &figs, &n, &err), 0);
-    double v = NAN;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(figs[i].name, "allreduce_time_mean"))
-            v = figs[i].value;
-    free(figs);
-    h5r_close(f);
+    snprintf(sets, sizeof sets,
+             "--set workload.gradient_bytes='%s' --set run.fidelity=%s --set workload.algorithm=%s", bytes, fid, alg);
+    tk_run r;
+    tk_run_scenario(&r, "check_coll_torus_run", path, sets);
+    double v = tk_figure_or_nan(&r, "allreduce_time_mean");
+    tk_run_done(&r);
     remove_dir(dir);
     return v;
 }
@@ -602,7 +584,7 @@ START_TEST(test_auto_runs_torus_on_a_torus_supernode)
     char dir[64], path[128], cmd[1024];
     write_torus("4x4x4", 0, dir, path, sizeof path);
     snprintf(cmd, sizeof cmd,
-             "%s bench %s --ops allreduce,allgather,reducescatter --sizes 64MiB -o %s/b.h5 2>%s/err", binary(),
+             "%s bench %s --ops allreduce,allgather,reducescatter --sizes 64MiB -o %s/b.h5 2>%s/err", tk_binary(),
              path, dir, dir);
     FILE *f = popen(cmd, "r");
     ck_assert_ptr_nonnull(f);
@@ -630,7 +612,7 @@ START_TEST(test_torus_where_there_is_none_is_a_scenario_error)
     char dir[64], path[128], cmd[1024];
     write_torus("4x4", 2, dir, path, sizeof path);
     /* two supernodes: all ranks are not one torus */
-    snprintf(cmd, sizeof cmd, "%s run %s -q -o %s/t.h5 --set workload.algorithm=torus 2>%s/err", binary(), path, dir,
+    snprintf(cmd, sizeof cmd, "%s run %s -q -o %s/t.h5 --set workload.algorithm=torus 2>%s/err", tk_binary(), path, dir,
              dir);
     int rc = system(cmd);
     ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "run exited %d", rc);
@@ -648,7 +630,7 @@ START_TEST(test_torus_where_there_is_none_is_a_scenario_error)
     ck_assert_int_eq(system(cmd), 0);
     /* bench: all accelerators of two supernodes are no torus (each supernode is: --group supernode) */
     snprintf(cmd, sizeof cmd, "%s bench %s -q --algorithm torus --group all -o %s/b.h5 >/dev/null 2>%s/err",
-             binary(), path, dir, dir);
+             tk_binary(), path, dir, dir);
     rc = system(cmd);
     ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "bench exited %d", rc);
     f = fopen(errp, "r");
@@ -660,7 +642,7 @@ START_TEST(test_torus_where_there_is_none_is_a_scenario_error)
                   "stderr: %s", msg);
     snprintf(cmd, sizeof cmd,
              "%s bench %s -q --algorithm torus --group supernode --ops allreduce --sizes 1MiB -o %s/b.h5 2>%s/err",
-             binary(), path, dir, dir);
+             tk_binary(), path, dir, dir);
     ck_assert_int_eq(system(cmd), 0);
     remove_dir(dir);
 }

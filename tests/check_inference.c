@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "h5read.h"
+#include "testkit.h"
 
 /* Exact equality of two numbers, printing both. */
 #define EQ(a, b) ck_assert_msg((double)(a) == (double)(b), "%s = %.17g, want %.17g", #a, (double)(a), (double)(b))
@@ -487,66 +488,17 @@ END_TEST
 
 /* ---- whole runs of the binary ---- */
 
-static const char *binary(void)
-{
-    const char *b = getenv("OASTWIN");
-    return b && *b ? b : "build/oastwin";
-}
-
-static const char *root(void)
-{
-    const char *r = getenv("OASTWIN_ROOT");
-    return r && *r ? r : ".";
-}
-
-typedef struct run {
-    char dir[64];
-    h5r_file *f;
-} run;
+typedef tk_run run;
 
 static void run_tiny(run *r, const char *sets)
 {
-    snprintf(r->dir, sizeof r->dir, "/tmp/check_inference_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(r->dir));
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s run %s/tests/data/inference-tiny.yaml -q -o %s/t.h5 %s 2>%s/err", binary(), root(),
-             r->dir, sets, r->dir);
-    int rc = system(cmd);
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.h5", r->dir);
-    diag_t err;
-    r->f = rc == 0 ? h5r_open(path, &err) : NULL;
-    ck_assert_msg(r->f != NULL, "run failed (rc %d): %s", rc, cmd);
-}
-
-static void run_done(run *r)
-{
-    h5r_close(r->f);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tk_run_scenario(r, "check_inference", "tests/data/inference-tiny.yaml", sets);
 }
 
 static double figure(run *r, const char *name)
 {
-    h5r_figure *figs = NULL;
-    size_t n = 0;
-    diag_t err;
-    ck_assert_int_eq(h5r_summary(r->f, &figs, &n, &err), 0);
-    double v = NAN;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(figs[i].name, name))
-            v = figs[i].value;
-    free(figs);
+    double v = tk_figure_or_nan(r, name);
     ck_assert_msg(!isnan(v) || !strcmp(name, "kv_transfer_time_mean"), "figure %s missing", name);
-    return v;
-}
-
-static double *column(run *r, const char *table, const char *col, size_t *n)
-{
-    double *v = NULL;
-    diag_t err;
-    ck_assert_msg(h5r_table_f64(r->f, table, col, &v, n, &err) == 0, "%s.%s: %s", table, col, err.msg);
     return v;
 }
 
@@ -576,10 +528,10 @@ START_TEST(test_single_request_ttft_is_the_prefill_roofline_plus_the_network)
         decode += tiny_step(&d);
     }
     size_t n;
-    double *t = column(&r, "/inference/requests", "ttft", &n);
-    double *p = column(&r, "/inference/requests", "tpot", &n);
-    double *q = column(&r, "/inference/requests", "queueing", &n);
-    double *ft = column(&r, "/inference/requests", "first_token", &n);
+    double *t = tk_column(&r, "/inference/requests", "ttft", &n);
+    double *p = tk_column(&r, "/inference/requests", "tpot", &n);
+    double *q = tk_column(&r, "/inference/requests", "queueing", &n);
+    double *ft = tk_column(&r, "/inference/requests", "first_token", &n);
     ck_assert_int_eq((int)n, 1);
     ck_assert_msg(fabs(t[0] / ttft - 1) < 1e-9, "TTFT %.12g s, prefill roofline + collectives %.12g s", t[0], ttft);
     ck_assert_msg(fabs(p[0] / (decode / 63) - 1) < 1e-9, "TPOT %.12g s, mean decode step %.12g s", p[0], decode / 63);
@@ -595,7 +547,7 @@ START_TEST(test_single_request_ttft_is_the_prefill_roofline_plus_the_network)
     free(p);
     free(q);
     free(ft);
-    run_done(&r);
+    tk_run_done(&r);
 }
 END_TEST
 
@@ -631,7 +583,7 @@ START_TEST(test_saturated_replica_throughput_meets_the_memory_roofline_bound)
                   "decode throughput %.6g tokens/s against the memory roofline bound %.6g", decode_thr, roof);
     EQ(figure(&r, "requests_completed"), 64);
     EQ(figure(&r, "preemptions"), 0);
-    run_done(&r);
+    tk_run_done(&r);
 }
 END_TEST
 
@@ -648,8 +600,8 @@ START_TEST(test_kv_transfer_takes_latency_plus_bytes_over_bandwidth)
                  fid[i]);
         run_tiny(&r, sets);
         size_t n;
-        double *x = column(&r, "/inference/requests", "kv_transfer", &n);
-        double *d = column(&r, "/inference/requests", "decode_replica", &n);
+        double *x = tk_column(&r, "/inference/requests", "kv_transfer", &n);
+        double *d = tk_column(&r, "/inference/requests", "decode_replica", &n);
         /* 1000 tokens x 8 layers x 2 x 8 KV heads x 128 x 2 B, in two flows (one per accelerator of
          * the TP-2 replicas) over 100 GB/s links */
         double bytes = 1000.0 * 8 * 2 * 8 * 128 * 2;
@@ -659,7 +611,7 @@ START_TEST(test_kv_transfer_takes_latency_plus_bytes_over_bandwidth)
         ck_assert_double_eq_tol(figure(&r, "kv_transfer_bytes"), bytes, 1);
         free(x);
         free(d);
-        run_done(&r);
+        tk_run_done(&r);
     }
 }
 END_TEST
@@ -671,7 +623,7 @@ START_TEST(test_requests_beyond_the_context_limit_are_rejected_and_counted)
     EQ(figure(&r, "requests_rejected"), 1);
     EQ(figure(&r, "requests_completed"), 1);
     ck_assert_double_eq_tol(figure(&r, "slo_attainment"), 0.5, 1e-12);
-    run_done(&r);
+    tk_run_done(&r);
 }
 END_TEST
 
@@ -682,16 +634,16 @@ START_TEST(test_prefix_hit_rate_depends_on_cache_capacity)
     run r;
     run_tiny(&r, "--set workload.requests.trace.path=mooncake.jsonl --set workload.serving.replicas=1");
     size_t n;
-    double *h = column(&r, "/inference/requests", "cache_hit_tokens", &n);
+    double *h = tk_column(&r, "/inference/requests", "cache_hit_tokens", &n);
     ck_assert_int_eq((int)n, 4);
     EQ(h[2], 512);
     ck_assert_msg(figure(&r, "prefix_cache_hit_rate") > 0, "no prefix hit");
     free(h);
-    run_done(&r);
+    tk_run_done(&r);
     run_tiny(&r, "--set workload.requests.trace.path=mooncake.jsonl --set workload.serving.replicas=1 "
                  "--set workload.serving.prefix_caching=false");
     EQ(figure(&r, "prefix_cache_hit_rate"), 0);
-    run_done(&r);
+    tk_run_done(&r);
 }
 END_TEST
 
@@ -722,9 +674,9 @@ START_TEST(test_a_small_cache_evicts_the_prefix_a_later_request_needs)
         run r;
         run_tiny(&r, sets);
         size_t n;
-        double *h = column(&r, "/inference/requests", "cache_hit_tokens", &n);
-        double *ev = column(&r, "/inference/replicas", "prefix_evictions", &n);
-        double *cap = column(&r, "/inference/replicas", "kv_capacity_tokens", &n);
+        double *h = tk_column(&r, "/inference/requests", "cache_hit_tokens", &n);
+        double *ev = tk_column(&r, "/inference/replicas", "prefix_evictions", &n);
+        double *cap = tk_column(&r, "/inference/replicas", "kv_capacity_tokens", &n);
         if (c)
             EQ(cap[0], 106 * 16);
         ck_assert_msg(h[2] == cases[c].hit, "cache of %g tokens: C hit %g tokens, want %g", cap[0], h[2],
@@ -734,7 +686,7 @@ START_TEST(test_a_small_cache_evicts_the_prefix_a_later_request_needs)
         free(h);
         free(ev);
         free(cap);
-        run_done(&r);
+        tk_run_done(&r);
     }
 }
 END_TEST
@@ -750,8 +702,8 @@ START_TEST(test_same_seed_gives_the_same_synthetic_requests)
     run_tiny(&a, sets);
     run_tiny(&b, sets);
     size_t n1, n2;
-    double *x = column(&a, "/inference/requests", "e2e", &n1), *y = column(&b, "/inference/requests", "e2e", &n2);
-    double *p = column(&a, "/inference/requests", "prompt_tokens", &n1);
+    double *x = tk_column(&a, "/inference/requests", "e2e", &n1), *y = tk_column(&b, "/inference/requests", "e2e", &n2);
+    double *p = tk_column(&a, "/inference/requests", "prompt_tokens", &n1);
     ck_assert_int_eq((int)n1, 200);
     ck_assert_int_eq((int)n2, 200);
     for (size_t i = 0; i < n1; i++)
@@ -763,8 +715,8 @@ START_TEST(test_same_seed_gives_the_same_synthetic_requests)
     free(x);
     free(y);
     free(p);
-    run_done(&a);
-    run_done(&b);
+    tk_run_done(&a);
+    tk_run_done(&b);
 }
 END_TEST
 

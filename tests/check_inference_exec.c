@@ -13,21 +13,10 @@
 #include <unistd.h>
 
 #include "h5read.h"
+#include "testkit.h"
 #include "power/power.h"
 #include "scenario.h"
 #include "workload/llm_infer.h"
-
-static const char *binary(void)
-{
-    const char *b = getenv("OASTWIN");
-    return b && *b ? b : "build/oastwin";
-}
-
-static const char *root(void)
-{
-    const char *r = getenv("OASTWIN_ROOT");
-    return r && *r ? r : ".";
-}
 
 #define ONE "--set workload.requests.trace.path=one-request.csv "
 #define DVFS "--set hardware.accelerator.dvfs.states=5 "
@@ -37,7 +26,7 @@ static const char *root(void)
 static void tiny(const char *const *sets, size_t nsets, scenario_t *sc, llm_infer *li)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/tests/data/inference-tiny.yaml", root());
+    snprintf(path, sizeof path, "%s/tests/data/inference-tiny.yaml", tk_root());
     diag_t err;
     ck_assert_msg(scenario_load(path, sets, nsets, sc, &err) == 0, "%s", err.msg);
     const inference_spec *s = &sc->wl.inference;
@@ -75,38 +64,26 @@ typedef struct one {
 
 static one run_one(const char *sets)
 {
-    char dir[64] = "/tmp/check_inference_exec_XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s run %s/tests/data/inference-tiny.yaml -q -o %s/t.h5 %s 2>%s/err", binary(), root(),
-             dir, sets, dir);
-    int rc = system(cmd);
-    ck_assert_msg(rc == 0, "run failed (rc %d): %s", rc, cmd);
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.h5", dir);
-    diag_t err;
-    h5r_file *f = h5r_open(path, &err);
-    ck_assert_msg(f != NULL, "%s", err.msg);
+    tk_run r;
+    tk_run_scenario(&r, "check_inference_exec", "tests/data/inference-tiny.yaml", sets);
     one o = {NAN, NAN, 0};
-    double *v = NULL;
     size_t n = 0;
-    ck_assert_int_eq(h5r_table_f64(f, "/inference/requests", "ttft", &v, &n, &err), 0);
+    double *v = tk_column(&r, "/inference/requests", "ttft", &n);
     o.ttft = v[0];
     free(v);
-    ck_assert_int_eq(h5r_table_f64(f, "/inference/requests", "tpot", &v, &n, &err), 0);
+    v = tk_column(&r, "/inference/requests", "tpot", &n);
     o.tpot = v[0];
     free(v);
-    h5r_close(f);
     /* the performance state the cap holds accelerator 0 in (first sample) */
-    snprintf(cmd, sizeof cmd, "h5dump -d /thermal/pstate -s 0,0 -c 1,1 %s 2>/dev/null | sed -n 's/^ *(0,0): //p'",
-             path);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "h5dump -d /thermal/pstate -s 0,0 -c 1,1 %s/t.h5 2>/dev/null | sed -n 's/^ *(0,0): //p'", r.dir);
     FILE *p = popen(cmd, "r");
     ck_assert_ptr_nonnull(p);
     if (fscanf(p, "%lf", &o.pstate) != 1)
         o.pstate = -1;
     pclose(p);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tk_run_done(&r);
     return o;
 }
 

@@ -16,23 +16,12 @@
 
 #include "failure/failure.h"
 #include "h5read.h"
+#include "testkit.h"
 #include "platform.h"
 #include "scenario.h"
 #include "workload/inference_impl.h"
 #include "workload/llm.h"
 #include "workload/llm_infer.h"
-
-static const char *root(void)
-{
-    const char *r = getenv("OASTWIN_ROOT");
-    return r && *r ? r : ".";
-}
-
-static const char *binary(void)
-{
-    const char *b = getenv("OASTWIN");
-    return b && *b ? b : "build/oastwin";
-}
 
 /* ---- a world of 4 replicas of 2 accelerators on the test scenario's machine ---- */
 
@@ -52,7 +41,7 @@ static world *W;
 static void load(world *x, const char *const *sets, size_t nsets)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/tests/data/inference-failures.yaml", root());
+    snprintf(path, sizeof path, "%s/tests/data/inference-failures.yaml", tk_root());
     diag_t err;
     ck_assert_msg(scenario_load(path, sets, nsets, &x->sc, &err) == 0, "%s", err.msg);
     x->plat = platform_build(&x->sc, &err);
@@ -332,81 +321,43 @@ END_TEST
 
 /* ---- whole runs of the binary ---- */
 
-typedef struct run {
-    char dir[64];
-    h5r_file *f;
-} run;
+typedef tk_run run;
 
 /* Runs tests/data/inference-failures.yaml, its failing accelerator replaced by ACC (-1: as
  * written), with the --set options SETS. */
 static void run_scenario(run *r, int acc, const char *sets)
 {
-    snprintf(r->dir, sizeof r->dir, "/tmp/check_inference_failures_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(r->dir));
+    char dir[64] = "/tmp/check_inference_failures_yaml_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
     char cmd[4096], yaml[160];
-    snprintf(yaml, sizeof yaml, "%s/s.yaml", r->dir);
+    snprintf(yaml, sizeof yaml, "%s/s.yaml", dir);
     if (acc >= 0)
         snprintf(cmd, sizeof cmd, "sed 's/class: accelerator, component: 2}/class: accelerator, component: %d}/' "
-                 "%s/tests/data/inference-failures.yaml > %s", acc, root(), yaml);
+                 "%s/tests/data/inference-failures.yaml > %s", acc, tk_root(), yaml);
     else
-        snprintf(cmd, sizeof cmd, "cp %s/tests/data/inference-failures.yaml %s", root(), yaml);
+        snprintf(cmd, sizeof cmd, "cp %s/tests/data/inference-failures.yaml %s", tk_root(), yaml);
     ck_assert_int_eq(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "%s run %s -q -o %s/t.h5 %s 2>%s/err", binary(), yaml, r->dir, sets, r->dir);
-    int rc = system(cmd);
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.h5", r->dir);
-    diag_t err;
-    r->f = rc == 0 ? h5r_open(path, &err) : NULL;
-    ck_assert_msg(r->f != NULL, "run failed (rc %d): %s", rc, cmd);
-}
-
-static void run_done(run *r)
-{
-    h5r_close(r->f);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
+    tk_run_scenario(r, "check_inference_failures", yaml, sets);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
-}
-
-static double figure(run *r, const char *name)
-{
-    h5r_figure *figs = NULL;
-    size_t n = 0;
-    diag_t err;
-    ck_assert_int_eq(h5r_summary(r->f, &figs, &n, &err), 0);
-    double v = NAN;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(figs[i].name, name))
-            v = figs[i].value;
-    free(figs);
-    ck_assert_msg(!isnan(v), "figure %s missing", name);
-    return v;
-}
-
-static double *column(run *r, const char *table, const char *col, size_t *n)
-{
-    double *v = NULL;
-    diag_t err;
-    ck_assert_msg(h5r_table_f64(r->f, table, col, &v, n, &err) == 0, "%s.%s: %s", table, col, err.msg);
-    return v;
 }
 
 /* Every request completes exactly once; the rerouted ones are counted in both places. */
 static void no_request_lost(run *r)
 {
-    double n = figure(r, "requests"), done = figure(r, "requests_completed"), rej = figure(r, "requests_rejected");
-    ck_assert_msg(done + rej == n && figure(r, "requests_unfinished") == 0, "completed %g + rejected %g != %g", done,
+    double n = tk_figure(r, "requests"), done = tk_figure(r, "requests_completed"), rej = tk_figure(r, "requests_rejected");
+    ck_assert_msg(done + rej == n && tk_figure(r, "requests_unfinished") == 0, "completed %g + rejected %g != %g", done,
                   rej, n);
     size_t m;
-    double *fin = column(r, "/inference/requests", "finish", &m);
-    double *rr = column(r, "/inference/requests", "reroutes", &m);
+    double *fin = tk_column(r, "/inference/requests", "finish", &m);
+    double *rr = tk_column(r, "/inference/requests", "reroutes", &m);
     double sum = 0;
     for (size_t i = 0; i < m; i++) {
         ck_assert_msg(!isnan(fin[i]), "request %zu never finished", i);
         sum += rr[i];
     }
-    ck_assert_msg(sum == figure(r, "requests_rerouted") && sum > 0, "reroutes column sums to %g, figure %g", sum,
-                  figure(r, "requests_rerouted"));
+    ck_assert_msg(sum == tk_figure(r, "requests_rerouted") && sum > 0, "reroutes column sums to %g, figure %g", sum,
+                  tk_figure(r, "requests_rerouted"));
     free(fin);
     free(rr);
 }
@@ -417,10 +368,10 @@ START_TEST(test_a_failed_replica_s_requests_complete_elsewhere_and_it_serves_not
     run_scenario(&r, -1, "");
     no_request_lost(&r);
     size_t n, m;
-    double *start = column(&r, "/inference/replica_outages", "start", &n);
-    double *end = column(&r, "/inference/replica_outages", "end", &n);
-    double *rep = column(&r, "/inference/replica_outages", "replica", &n);
-    double *moved = column(&r, "/inference/replica_outages", "requests_rerouted", &n);
+    double *start = tk_column(&r, "/inference/replica_outages", "start", &n);
+    double *end = tk_column(&r, "/inference/replica_outages", "end", &n);
+    double *rep = tk_column(&r, "/inference/replica_outages", "replica", &n);
+    double *moved = tk_column(&r, "/inference/replica_outages", "requests_rerouted", &n);
     ck_assert_int_eq((int)n, 1);
     ck_assert_msg(rep[0] == 1 && start[0] == 5.0 && moved[0] > 0, "outage: replica %g at %g s, %g rerouted", rep[0],
                   start[0], moved[0]);
@@ -428,9 +379,9 @@ START_TEST(test_a_failed_replica_s_requests_complete_elsewhere_and_it_serves_not
     double want = 1.0 + 2.0 + reload_expected(x);
     world_free(x);
     ck_assert_msg(fabs(end[0] - start[0] - want) < 1e-9, "outage %.12g s, want %.12g s", end[0] - start[0], want);
-    double *arr = column(&r, "/inference/requests", "arrival", &m);
-    double *fin = column(&r, "/inference/requests", "finish", &m);
-    double *on = column(&r, "/inference/requests", "replica", &m);
+    double *arr = tk_column(&r, "/inference/requests", "arrival", &m);
+    double *fin = tk_column(&r, "/inference/requests", "finish", &m);
+    double *on = tk_column(&r, "/inference/requests", "replica", &m);
     size_t after = 0;
     for (size_t i = 0; i < m; i++) {
         if (on[i] != 1)
@@ -440,7 +391,7 @@ START_TEST(test_a_failed_replica_s_requests_complete_elsewhere_and_it_serves_not
         after += arr[i] >= end[0];
     }
     ck_assert_msg(after > 0, "replica 1 served nothing after it came back");
-    double avail = figure(&r, "serving_availability"), span = figure(&r, "serving_span");
+    double avail = tk_figure(&r, "serving_availability"), span = tk_figure(&r, "serving_span");
     ck_assert_msg(avail < 1 && avail > 1 - want / (4 * span), "availability %g", avail);
     free(start);
     free(end);
@@ -449,7 +400,7 @@ START_TEST(test_a_failed_replica_s_requests_complete_elsewhere_and_it_serves_not
     free(arr);
     free(fin);
     free(on);
-    run_done(&r);
+    tk_run_done(&r);
 }
 END_TEST
 
@@ -467,8 +418,8 @@ START_TEST(test_a_decode_replica_failure_resends_or_reprefills_every_request)
         run r;
         run_scenario(&r, 6, SETS[k]);
         no_request_lost(&r);
-        ck_assert_int_eq((int)figure(&r, "replica_failures"), 1);
-        run_done(&r);
+        ck_assert_int_eq((int)tk_figure(&r, "replica_failures"), 1);
+        tk_run_done(&r);
     }
 }
 END_TEST

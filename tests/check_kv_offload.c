@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "h5read.h"
+#include "testkit.h"
 #include "storage/storage.h"
 #include "workload/inference_impl.h"
 #include "workload/llm_infer.h"
@@ -266,67 +267,11 @@ END_TEST
 
 /* ---- whole runs of the binary ---- */
 
-static const char *binary(void)
-{
-    const char *b = getenv("OASTWIN");
-    return b && *b ? b : "build/oastwin";
-}
-
-static const char *root(void)
-{
-    const char *r = getenv("OASTWIN_ROOT");
-    return r && *r ? r : ".";
-}
-
-typedef struct run {
-    char dir[64];
-    h5r_file *f;
-} run;
+typedef tk_run run;
 
 static void run_tiny(run *r, const char *sets)
 {
-    snprintf(r->dir, sizeof r->dir, "/tmp/check_kv_offload_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(r->dir));
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s run %s/tests/data/inference-tiny.yaml -q -o %s/t.h5 %s 2>%s/err", binary(), root(),
-             r->dir, sets, r->dir);
-    int rc = system(cmd);
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.h5", r->dir);
-    diag_t err;
-    r->f = rc == 0 ? h5r_open(path, &err) : NULL;
-    ck_assert_msg(r->f != NULL, "run failed (rc %d): %s", rc, cmd);
-}
-
-static void run_done(run *r)
-{
-    h5r_close(r->f);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static double *column(run *r, const char *table, const char *col, size_t *n)
-{
-    double *v = NULL;
-    diag_t err;
-    ck_assert_msg(h5r_table_f64(r->f, table, col, &v, n, &err) == 0, "%s.%s: %s", table, col, err.msg);
-    return v;
-}
-
-static double figure(run *r, const char *name)
-{
-    h5r_figure *figs = NULL;
-    size_t n = 0;
-    diag_t err;
-    ck_assert_int_eq(h5r_summary(r->f, &figs, &n, &err), 0);
-    double v = NAN;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(figs[i].name, name))
-            v = figs[i].value;
-    free(figs);
-    ck_assert_msg(!isnan(v), "figure %s missing", name);
-    return v;
+    tk_run_scenario(r, "check_kv_offload", "tests/data/inference-tiny.yaml", sets);
 }
 
 /* prefix-evict.jsonl: A (blocks 0, 1, 2) at 0 s, B (5, 6, 7) at 1 s, C (0, 1, 9) at 2 s, 1,100
@@ -363,11 +308,11 @@ START_TEST(test_a_tier_hit_costs_an_hbm_hit_plus_the_fetch_and_less_than_recompu
         run r;
         run_tiny(&r, sets);
         size_t n;
-        double *t = column(&r, "/inference/requests", "ttft", &n);
-        double *h = column(&r, "/inference/requests", "cache_hit_tokens", &n);
-        double *o = column(&r, "/inference/requests", "offload_hit_tokens", &n);
-        double *fc = column(&r, "/inference/requests", "offload_fetch", &n);
-        double *cap = column(&r, "/inference/replicas", "kv_capacity_tokens", &n);
+        double *t = tk_column(&r, "/inference/requests", "ttft", &n);
+        double *h = tk_column(&r, "/inference/requests", "cache_hit_tokens", &n);
+        double *o = tk_column(&r, "/inference/requests", "offload_hit_tokens", &n);
+        double *fc = tk_column(&r, "/inference/requests", "offload_fetch", &n);
+        double *cap = tk_column(&r, "/inference/replicas", "kv_capacity_tokens", &n);
         if (cases[c].small)
             EQ(cap[0], 90 * 16);
         for (int i = 0; i < 3; i++)
@@ -376,10 +321,10 @@ START_TEST(test_a_tier_hit_costs_an_hbm_hit_plus_the_fetch_and_less_than_recompu
         fetch_col[c] = fc[2];
         EQ(h[2], c == 0 ? 1024 : 0);
         if (c == 1) {
-            EQ(figure(&r, "prefix_hit_tokens_offload"), 1024);
-            EQ(figure(&r, "kv_offload_fetches"), 1);
-            ck_assert_double_eq_tol(figure(&r, "kv_offload_hit_rate"), 1024.0 / 3300, 1e-15);
-            double *wr = column(&r, "/inference/replicas", "offload_writes", &n);
+            EQ(tk_figure(&r, "prefix_hit_tokens_offload"), 1024);
+            EQ(tk_figure(&r, "kv_offload_fetches"), 1);
+            ck_assert_double_eq_tol(tk_figure(&r, "kv_offload_hit_rate"), 1024.0 / 3300, 1e-15);
+            double *wr = tk_column(&r, "/inference/replicas", "offload_writes", &n);
             ck_assert_msg(wr[0] >= 2, "%g blocks written to the tier, want A's two at least", wr[0]);
             free(wr);
         }
@@ -388,7 +333,7 @@ START_TEST(test_a_tier_hit_costs_an_hbm_hit_plus_the_fetch_and_less_than_recompu
         free(o);
         free(fc);
         free(cap);
-        run_done(&r);
+        tk_run_done(&r);
     }
     /* A and B are served the same way in all three runs */
     for (int c = 1; c < 3; c++)
@@ -420,17 +365,17 @@ START_TEST(test_a_one_block_tier_keeps_only_the_last_evicted_block)
     run r;
     run_tiny(&r, sets);
     size_t n;
-    double *o = column(&r, "/inference/requests", "offload_hit_tokens", &n);
-    double *cap = column(&r, "/inference/replicas", "offload_capacity_tokens", &n);
-    double *ev = column(&r, "/inference/replicas", "offload_evictions", &n);
+    double *o = tk_column(&r, "/inference/requests", "offload_hit_tokens", &n);
+    double *cap = tk_column(&r, "/inference/replicas", "offload_capacity_tokens", &n);
+    double *ev = tk_column(&r, "/inference/replicas", "offload_evictions", &n);
     EQ(cap[0], 512);
     EQ(o[2], 0);
     ck_assert_msg(ev[0] >= 1, "%g tier evictions, want at least one", ev[0]);
-    EQ(figure(&r, "kv_offload_fetches"), 0);
+    EQ(tk_figure(&r, "kv_offload_fetches"), 0);
     free(o);
     free(cap);
     free(ev);
-    run_done(&r);
+    tk_run_done(&r);
 }
 END_TEST
 
@@ -449,7 +394,7 @@ START_TEST(test_a_tier_that_holds_no_block_changes_no_timing)
     run_tiny(&b, sets[1]);
     for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
         size_t n1, n2;
-        double *x = column(&a, "/inference/requests", cols[c], &n1), *y = column(&b, "/inference/requests", cols[c], &n2);
+        double *x = tk_column(&a, "/inference/requests", cols[c], &n1), *y = tk_column(&b, "/inference/requests", cols[c], &n2);
         ck_assert_int_eq((int)n1, (int)n2);
         for (size_t i = 0; i < n1; i++)
             ck_assert_msg(x[i] == y[i], "%s[%zu]: %.17g without a tier, %.17g with an empty one", cols[c], i, x[i],
@@ -457,10 +402,10 @@ START_TEST(test_a_tier_that_holds_no_block_changes_no_timing)
         free(x);
         free(y);
     }
-    EQ(figure(&a, "kv_offload_fetches"), 0);
-    EQ(figure(&a, "prefix_hit_tokens_offload"), 0);
-    run_done(&a);
-    run_done(&b);
+    EQ(tk_figure(&a, "kv_offload_fetches"), 0);
+    EQ(tk_figure(&a, "prefix_hit_tokens_offload"), 0);
+    tk_run_done(&a);
+    tk_run_done(&b);
 }
 END_TEST
 
