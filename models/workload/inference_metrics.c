@@ -296,7 +296,8 @@ int inf_metrics_finish(inf_world *w, trace_t *t, double end_s, diag_t *err)
     trace_summary_i64(t, "requests_outside_window", (int64_t)w->outside_window, "1",
                       "requests left out by workload.requests.start / duration");
     trace_summary_i64(t, "requests_over_limit", (int64_t)w->over_limit, "1",
-                      "requests left out by workload.requests.limit");
+                      "requests left out by workload.requests.limit (synthetic: once it is reached, every later "
+                      "request, in the window or after it; they are not drawn)");
     trace_summary_i64(t, "requests", (int64_t)n, "1", "requests served (rows of /inference/requests)");
     trace_summary_i64(t, "requests_completed", (int64_t)nd, "1", "requests that produced all their tokens");
     trace_summary_i64(t, "requests_rejected", (int64_t)nrej, "1",

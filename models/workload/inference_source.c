@@ -163,8 +163,10 @@ static int build_synthetic(const scenario_t *sc, inf_world *w, diag_t *err)
             continue;
         }
         if (s->limit > 0 && (int64_t)keep >= s->limit) {
-            w->over_limit++;
-            continue;
+            /* arrivals only grow: every later request is past the limit too (or after the
+             * window), so they are counted, not drawn */
+            w->over_limit += n - i;
+            break;
         }
         inf_req *q = &w->req[keep++];
         init_times(q);
