@@ -107,21 +107,34 @@ static const trace_col SEG_COLS[] = {
 
 /* ---- preparation (no SimGrid) ---- */
 
-int resilience_machine(const scenario_t *sc, const platform_t *plat, failure_spec *fs, fl_counts *counts,
-                       bool *optics_from_topology, diag_t *err)
+/* What PLAT has of each class (HAVE), and its figures (FIG). */
+static void machine_has(const platform_t *plat, const platform_figures *fig, int64_t have[FL__NCLASSES])
+{
+    int64_t n = platform_accelerators(plat), apn = platform_accels_per_node(plat);
+    if (apn < 1)
+        apn = 1;
+    const int64_t h[FL__NCLASSES] = {n,
+                                     n,
+                                     (n + apn - 1) / apn,
+                                     platform_nswitches(plat),
+                                     fig->up_modules + fig->out_modules,
+                                     platform_nphys_links(plat),
+                                     1,
+                                     (int64_t)platform_supernodes(plat) * platform_planes(plat)};
+    memcpy(have, h, sizeof h);
+}
+
+/* resilience_machine, also giving what the platform has of each class (HAVE). */
+static int machine(const scenario_t *sc, const platform_t *plat, failure_spec *fs, fl_counts *counts,
+                   bool *optics_from_topology, int64_t have[FL__NCLASSES], diag_t *err)
 {
     *fs = sc->failures;
     *optics_from_topology = false;
     platform_figures fig;
     if (platform_figures_get(plat, &fig))
         return diag_fail(err, "out of memory");
-    int64_t n = platform_accelerators(plat), apn = platform_accels_per_node(plat);
-    if (apn < 1)
-        apn = 1;
-    int64_t modules = fig.up_modules + fig.out_modules;
-    int64_t planes = (int64_t)platform_supernodes(plat) * platform_planes(plat);
-    const int64_t have[FL__NCLASSES] = {
-        n, n, (n + apn - 1) / apn, platform_nswitches(plat), modules, platform_nphys_links(plat), 1, planes};
+    machine_has(plat, &fig, have);
+    int64_t modules = have[FL_OPTICS];
     for (int c = 0; c < FL__NCLASSES; c++)
         counts->n[c] = c != FL_SOFTWARE && fs->cls[c].count > 0 ? fs->cls[c].count : have[c];
     fl_class_spec *o = &fs->cls[FL_OPTICS];
@@ -136,20 +149,34 @@ int resilience_machine(const scenario_t *sc, const platform_t *plat, failure_spe
     return 0;
 }
 
+int resilience_machine(const scenario_t *sc, const platform_t *plat, failure_spec *fs, fl_counts *counts,
+                       bool *optics_from_topology, diag_t *err)
+{
+    int64_t have[FL__NCLASSES];
+    return machine(sc, plat, fs, counts, optics_from_topology, have, err);
+}
+
 static int prepare(const scenario_t *sc, const platform_t *plat, prep *pr, diag_t *err)
 {
     memset(pr, 0, sizeof *pr);
-    if (resilience_machine(sc, plat, &pr->fs, &pr->counts, &pr->optics_from_topology, err))
+    int64_t have[FL__NCLASSES];
+    if (machine(sc, plat, &pr->fs, &pr->counts, &pr->optics_from_topology, have, err))
         return -1;
     int64_t n = platform_accelerators(plat), apn = platform_accels_per_node(plat);
     if (apn < 1)
         apn = 1;
-    int64_t nphys = platform_nphys_links(plat);
-    if (pr->counts.n[FL_LINK_FLAP] > nphys)
-        return scenario_fail_at(sc, "failures.link_flap.count", err,
-                                "'failures.link_flap.count' (%lld) exceeds the platform's physical links (%lld): "
-                                "a flap names the link it degrades",
-                                (long long)pr->counts.n[FL_LINK_FLAP], (long long)nphys);
+    /* the network classes name the parts they take: no more of them than the machine has */
+    static const char *const WHAT[FL__NCLASSES] = {[FL_SWITCH] = "switch positions", [FL_OPTICS] = "optical module ends",
+                                                   [FL_LINK_FLAP] = "physical links", [FL_PLANE] = "planes"};
+    for (int c = 0; c < FL__NCLASSES; c++) {
+        if (!fl_class_degrades(c) || pr->counts.n[c] <= have[c])
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "failures.%s.count", fl_class_name(c));
+        return scenario_fail_at(sc, key, err,
+                                "'%s' (%lld) exceeds the machine's %s (%lld): a %s failure names the part it takes",
+                                key, (long long)pr->counts.n[c], WHAT[c], (long long)have[c], fl_class_name(c));
+    }
     pr->job.nodes = (n + apn - 1) / apn;
     pr->job.accels_per_node = apn;
     if (sc->topo.scaleout.kind != TOPO_SO_NONE)
