@@ -342,7 +342,7 @@ START_TEST(test_fluid_model_is_what_simgrid_computes)
     unlink(path);
     for (size_t i = 0; i < C[k].n; i++) {
         SG_BYTES[i] = C[k].bytes[i] * 1e9;
-        char idx[8], host[8];
+        char idx[24], host[24];
         snprintf(idx, sizeof idx, "%zu", i);
         snprintf(host, sizeof host, "c%zu", i);
         const char *ca[] = {"client", idx, NULL}, *sa[] = {"server", idx, NULL};
