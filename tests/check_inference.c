@@ -17,39 +17,15 @@
 #include "h5read.h"
 #include "testkit.h"
 
-/* Exact equality of two numbers, printing both. */
-#define EQ(a, b) ck_assert_msg((double)(a) == (double)(b), "%s = %.17g, want %.17g", #a, (double)(a), (double)(b))
+#include "inference_kit.h"
 #include "workload/inference_impl.h"
 #include "workload/llm_infer.h"
 
 /* ---- the tiny model and machine of tests/data/inference-tiny.yaml ---- */
 
-static llm_spec tiny_model(void)
-{
-    llm_spec m = {.layers = 8, .hidden = 4096, .heads = 32, .kv_heads = 8, .ffn = 14336, .gated_ffn = true,
-                  .vocab = 32000, .seq_len = 8192};
-    snprintf(m.name, sizeof m.name, "tiny-dense");
-    return m;
-}
-
-static hw_accel tiny_accel(void)
-{
-    hw_accel a = {.peak_flops_Fps = 1e15, .hbm_bytes = 80e9, .hbm_bw_Bps = 2e12, .idle_power_W = 100,
-                  .max_power_W = 700};
-    return a;
-}
-
 static llm_infer_cfg cfg(int64_t tp, int64_t pp, int64_t ep)
 {
-    llm_infer_cfg c = {.tp = tp, .pp = pp, .ep = ep, .weight_bytes = 2, .kv_bytes = 2, .act_bytes = 2,
-                       .compute_eff = 1, .memory_eff = 1, .max_batch_tokens = 8192, .max_batch_size = 256};
-    return c;
-}
-
-static void init_ok(llm_infer *li, const llm_spec *m, const hw_accel *a, const llm_infer_cfg *c)
-{
-    char why[512] = "";
-    ck_assert_msg(llm_infer_init(li, m, a, c, 0.9, why, sizeof why) == 0, "llm_infer_init: %s", why);
+    return tiny_cfg(tp, pp, ep, 8192);
 }
 
 /* Closed forms on the tiny scenario's switched topology: one plane of 100 GB/s links, 1 us
@@ -249,95 +225,25 @@ END_TEST
 
 /* ---- scheduler on a hand-made world ---- */
 
-typedef struct fake {
-    inf_world w;
-    inference_spec spec;
-    scenario_t sc;
-    inf_replica rep;
-    inf_req req[16];
-    int64_t hashes[16];
-    int finished, prefilled;
-    double t;
-} fake;
-
-static fake *F;
-
-static void on_finished(inf_world *w, inf_replica *rep, int32_t r, double t)
-{
-    (void)w;
-    (void)rep;
-    (void)r;
-    (void)t;
-    F->finished++;
-}
-
-static void on_prefilled(inf_world *w, inf_replica *rep, int32_t r, double t)
-{
-    (void)w;
-    (void)rep;
-    (void)r;
-    (void)t;
-    F->prefilled++;
-}
-
 static fake *fake_new(int64_t budget, int64_t max_seqs, bool chunked, int64_t kv_blocks, inf_role role)
 {
-    fake *f = calloc(1, sizeof *f);
-    F = f;
-    f->spec.max_batch_tokens = budget;
-    f->spec.max_batch_size = max_seqs;
-    f->spec.chunked_prefill = chunked;
-    f->spec.block_tokens = 16;
-    f->spec.prefix_caching = true;
-    f->w.spec = &f->spec;
-    f->w.sc = &f->sc;
-    f->w.req = f->req;
-    f->w.hashes = f->hashes;
-    f->w.rep = &f->rep;
-    f->w.nrep = f->w.nprefill = 1;
-    f->w.hooks = (inf_hooks){on_finished, on_prefilled};
-    llm_spec m = tiny_model();
-    f->sc.wl.model = m;
-    hw_accel a = tiny_accel();
-    llm_infer li;
-    llm_infer_cfg k = cfg(1, 1, 1);
-    init_ok(&li, &f->sc.wl.model, &a, &k);
-    ck_assert_int_eq(inf_replica_init(&f->rep, 0, role, &li, kv_blocks, &f->spec), 0);
-    return f;
-}
-
-static void fake_free(fake *f)
-{
-    inf_replica_free(&f->rep);
-    free(f);
+    inference_spec spec = {.max_batch_tokens = budget,
+                           .max_batch_size = max_seqs,
+                           .chunked_prefill = chunked,
+                           .block_tokens = 16,
+                           .prefix_caching = true};
+    return fake_world(&spec, NULL, kv_blocks, role, 8192);
 }
 
 static void add_req(fake *f, int32_t i, int32_t prompt, int32_t output)
 {
-    inf_req *q = &f->req[i];
-    memset(q, 0, sizeof *q);
-    q->prompt = prompt;
-    q->output = output;
-    q->prefill_start_s = q->first_token_s = q->finish_s = q->transfer_start_s = q->transfer_end_s = -1;
-    f->w.nreq = (size_t)i + 1;
-    f->rep.outstanding++;
-    ck_assert_int_eq(inf_replica_enqueue(&f->w, &f->rep, i), 0);
+    fake_add(f, i, prompt, output, NULL, 0);
 }
 
 /* Plans one step and checks (request, tokens) pairs; then applies it as lasting 1 s. */
 static void step_expect(fake *f, const int32_t *want, int n)
 {
-    int32_t got = inf_sched_plan(&f->w, &f->rep);
-    char msg[512] = "";
-    for (int32_t i = 0; i < got; i++)
-        snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " (%d,%d)", f->rep.batch.req[i], f->rep.batch.tokens[i]);
-    ck_assert_msg(got == n, "step at t=%g: %d sequences:%s, want %d", f->t, got, msg, n);
-    for (int i = 0; i < n; i++)
-        ck_assert_msg(f->rep.batch.req[i] == want[2 * i] && f->rep.batch.tokens[i] == want[2 * i + 1],
-                      "step at t=%g: batch%s, want (%d,%d) at %d", f->t, msg, want[2 * i], want[2 * i + 1], i);
-    double end = 1.0;
-    if (got)
-        inf_sched_apply(&f->w, &f->rep, 1, f->t, &end);
+    fake_step(f, f->t, 1.0, want, n);
     f->t += 1.0;
 }
 

@@ -17,38 +17,20 @@
 #include "h5read.h"
 #include "testkit.h"
 #include "storage/storage.h"
+#include "inference_kit.h"
 #include "workload/inference_impl.h"
 #include "workload/llm_infer.h"
 
-#define EQ(a, b) ck_assert_msg((double)(a) == (double)(b), "%s = %.17g, want %.17g", #a, (double)(a), (double)(b))
 
 /* The tiny model of tests/data/inference-tiny.yaml: 8 layers x 2 x 8 KV heads x 128 x 2 B. */
 static const double KV_TOKEN_B = 8.0 * 2 * 8 * 128 * 2;
-
-static llm_spec tiny_model(void)
-{
-    llm_spec m = {.layers = 8, .hidden = 4096, .heads = 32, .kv_heads = 8, .ffn = 14336, .gated_ffn = true,
-                  .vocab = 32000, .seq_len = 8192};
-    snprintf(m.name, sizeof m.name, "tiny-dense");
-    return m;
-}
-
-static hw_accel tiny_accel(void)
-{
-    hw_accel a = {.peak_flops_Fps = 1e15, .hbm_bytes = 80e9, .hbm_bw_Bps = 2e12, .idle_power_W = 100,
-                  .max_power_W = 700};
-    return a;
-}
 
 static void tiny_li(llm_infer *li, int64_t tp, int64_t max_batch_tokens)
 {
     llm_spec m = tiny_model();
     hw_accel a = tiny_accel();
-    llm_infer_cfg c = {.tp = tp, .pp = 1, .ep = 1, .weight_bytes = 2, .kv_bytes = 2, .act_bytes = 2,
-                       .compute_eff = 1, .memory_eff = 1, .max_batch_tokens = max_batch_tokens,
-                       .max_batch_size = 256};
-    char why[512] = "";
-    ck_assert_msg(llm_infer_init(li, &m, &a, &c, 0.9, why, sizeof why) == 0, "llm_infer_init: %s", why);
+    llm_infer_cfg c = tiny_cfg(tp, 1, 1, max_batch_tokens);
+    init_ok(li, &m, &a, &c);
 }
 
 /* ---- the tier ---- */
@@ -112,96 +94,36 @@ END_TEST
 
 /* ---- scheduler on a hand-made world ---- */
 
-typedef struct fake {
-    inf_world w;
-    inference_spec spec;
-    scenario_t sc;
-    inf_replica rep;
-    inf_req req[8];
-    int64_t hashes[32];
-    int finished;
-} fake;
-
-static void on_finished(inf_world *w, inf_replica *rep, int32_t r, double t)
-{
-    (void)rep;
-    (void)r;
-    (void)t;
-    ((fake *)w)->finished++;
-}
-
-static void on_prefilled(inf_world *w, inf_replica *rep, int32_t r, double t)
-{
-    (void)w;
-    (void)rep;
-    (void)r;
-    (void)t;
-}
-
 static const double BW = 1e9, LAT = 1e-3;
 
 static fake *fake_new(int64_t kv_blocks, int64_t tier_blocks)
 {
-    fake *f = calloc(1, sizeof *f);
-    f->spec.max_batch_tokens = 8192;
-    f->spec.max_batch_size = 256;
-    f->spec.chunked_prefill = true;
-    f->spec.block_tokens = 16;
-    f->spec.prefix_caching = true;
-    f->sc.storage.kv.tier = ST_KV_DRAM;
-    f->sc.storage.kv.bw_Bps = BW;
-    f->sc.storage.kv.latency_s = LAT;
-    f->w.spec = &f->spec;
-    f->w.sc = &f->sc;
-    f->w.req = f->req;
-    f->w.hashes = f->hashes;
-    f->w.rep = &f->rep;
-    f->w.nrep = f->w.nprefill = 1;
-    f->w.hooks = (inf_hooks){on_finished, on_prefilled};
-    llm_infer li;
-    tiny_li(&li, 1, 8192);
-    ck_assert_int_eq(inf_replica_init(&f->rep, 0, ROLE_AGGREGATED, &li, kv_blocks, &f->spec), 0);
+    inference_spec spec = {.max_batch_tokens = 8192,
+                           .max_batch_size = 256,
+                           .chunked_prefill = true,
+                           .block_tokens = 16,
+                           .prefix_caching = true};
+    scenario_t sc;
+    memset(&sc, 0, sizeof sc);
+    sc.storage.kv.tier = ST_KV_DRAM;
+    sc.storage.kv.bw_Bps = BW;
+    sc.storage.kv.latency_s = LAT;
+    fake *f = fake_world(&spec, &sc, kv_blocks, ROLE_AGGREGATED, 8192);
     f->rep.tier = inf_tier_new(tier_blocks, 32);
     inf_kv_attach_tier(f->rep.kv, f->rep.tier);
     return f;
 }
 
-static void fake_free(fake *f)
-{
-    inf_replica_free(&f->rep);
-    free(f);
-}
-
 static void add_req(fake *f, int32_t i, int32_t prompt, int32_t output, const int64_t *h, int32_t nh)
 {
-    inf_req *q = &f->req[i];
-    memset(q, 0, sizeof *q);
-    q->prompt = prompt;
-    q->output = output;
-    q->prefill_start_s = q->first_token_s = q->finish_s = q->transfer_start_s = q->transfer_end_s = -1;
-    q->hash_off = 4 * i;
-    q->nhash = nh;
-    memcpy(f->hashes + 4 * i, h, (size_t)nh * sizeof *h);
-    f->w.nreq = (size_t)i + 1;
-    f->rep.outstanding++;
-    ck_assert_int_eq(inf_replica_enqueue(&f->w, &f->rep, i), 0);
+    fake_add(f, i, prompt, output, h, nh);
 }
 
 /* Plans at T, checks the batch (request, tokens) pairs, applies it as ending at T + 1 ms. */
 static void step_at(fake *f, double t, const int32_t *want, int n)
 {
     f->rep.clock_s = t;
-    int32_t got = inf_sched_plan(&f->w, &f->rep);
-    char msg[256] = "";
-    for (int32_t i = 0; i < got; i++)
-        snprintf(msg + strlen(msg), sizeof msg - strlen(msg), " (%d,%d)", f->rep.batch.req[i], f->rep.batch.tokens[i]);
-    ck_assert_msg(got == n, "plan at t=%.9g: %d sequences:%s, want %d", t, got, msg, n);
-    for (int i = 0; i < n; i++)
-        ck_assert_msg(f->rep.batch.req[i] == want[2 * i] && f->rep.batch.tokens[i] == want[2 * i + 1],
-                      "plan at t=%.9g: batch%s, want (%d,%d) at %d", t, msg, want[2 * i], want[2 * i + 1], i);
-    double end = 1e-3;
-    if (got)
-        inf_sched_apply(&f->w, &f->rep, 1, t, &end);
+    fake_step(f, t, 1e-3, want, n);
 }
 
 START_TEST(test_a_tier_hit_waits_for_its_fetch_then_prefills_only_the_rest)
