@@ -14,7 +14,7 @@ static const char *const FAILOVERS[] = {"reroute", "stop", NULL};
 static const field FIELDS[] = {
     {"resilience.mode", F_ENUM, DIM_NONE, OFF(mode), 0, MODES, "off", 0, 0, false,
      "`timeline`: after the workload's detailed iterations, which measure the iteration time (and the cost of "
-     "any link flap that falls in them), the same run continues the job over `horizon` or `iterations` on "
+     "any network failure that falls in them), the same run continues the job over `horizon` or `iterations` on "
      "SimGrid's clock with checkpoints, the failures of `failures.*`, detection, restart and restore, and "
      "reports goodput (docs/models.md, 'Resilience'). Training and dp_allreduce workloads. Inference: the "
      "failures take replicas down during the serving run, their requests are rerouted, and the replica is back "
