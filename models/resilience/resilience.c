@@ -463,8 +463,16 @@ static int measure(void)
         }
     }
     if (R.healthy_iters == 0) {
-        fail("%s", "every detailed iteration ran with a degraded network: the healthy iteration time is unknown "
-                   "(give workload steps outside the failures)");
+        double first = INFINITY;
+        for (size_t i = 0; i < R.nlv; i++)
+            first = fmin(first, R.lv[i].start_s);
+        char msg[320];
+        snprintf(msg, sizeof msg,
+                 "every detailed iteration ran with a degraded network (the first iteration ended at %.6g s, the first "
+                 "network failure came at %.6g s), so the healthy iteration time is unknown: schedule network "
+                 "failures after the first iteration or give the workload more steps",
+                 R.it_end[0], first);
+        fail("%s", msg);
         return -1;
     }
     R.iter_meas_s = healthy / (double)R.healthy_iters;
