@@ -75,6 +75,10 @@ static int check_inference(scenario_t *sc, diag_t *err)
                       : sc->storage.ckpt.size_B > 0                    ? "storage.checkpoint.size"
                       : sc->storage.ckpt.mode != ST_CKPT_SYNC          ? "storage.checkpoint.mode"
                       : sc->storage.ckpt.tier != ST_TIER_PFS           ? "storage.checkpoint.tier"
+                      /* against the defaults of models/storage/storage_schema.c: a value other than
+                       * the default was written, and serving would not use it */
+                      : sc->storage.ckpt.bytes_per_param != 16.0       ? "storage.checkpoint.bytes_per_parameter"
+                      : sc->storage.data.bytes_per_token != 4.0        ? "storage.data.bytes_per_token"
                                                                        : NULL;
     if (key)
         return scenario_fail_at(sc, key, err,
