@@ -282,12 +282,6 @@ static int links_of(const rs_net *n, const fl_event *f, opened *o)
     return 0;
 }
 
-/* The share physical link I keeps under the open degradations (the smallest). */
-static double desired(const rs_net *n, int64_t i)
-{
-    return n->want[i];
-}
-
 /* Recomputes want[] for the links of O from the open degradations. */
 static void rewant(rs_net *n, const opened *o)
 {
@@ -305,11 +299,11 @@ static double applied(const rs_net *n, int64_t i)
 {
     int32_t g = n->grp_of[i];
     if (g < 0)
-        return desired(n, i);
+        return n->want[i];
     double s = 0;
     int64_t a = n->grp.off[g], b = n->grp.off[g + 1];
     for (int64_t j = a; j < b; j++)
-        s += desired(n, n->grp.ids[j]);
+        s += n->want[n->grp.ids[j]];
     return s / (double)(b - a);
 }
 

@@ -361,10 +361,8 @@ static void inject_due(double now)
             sync_platform();
             char comp[32];
             fl_component_name(&R.lv[i].f, comp, sizeof comp);
-            engine_event(R.lv[i].f.cls == FL_LINK_FLAP ? "link_restored" : R.lv[i].f.cls == FL_SWITCH ? "switch_restored"
-                         : R.lv[i].f.cls == FL_OPTICS                ? "module_restored"
-                                                                      : "plane_restored",
-                         comp, 1.0, "1", "back in service: the simulated links have their bandwidth again");
+            engine_event(rs_up_kind(R.lv[i].f.cls), comp, 1.0, "1",
+                         "back in service: the simulated links have their bandwidth again");
         }
     while (fl_plan_peek_s(R.plan) <= now + eps) {
         fl_event f;
@@ -389,9 +387,7 @@ static void inject_due(double now)
             engine_event("failure_deferred", comp, 0.0, "s", d);
             continue;
         }
-        const char *kind = f.cls == FL_LINK_FLAP ? "link_flap" : f.cls == FL_SWITCH ? "switch_down"
-                           : f.cls == FL_OPTICS                                     ? "module_down"
-                                                                                    : "plane_down";
+        const char *kind = rs_down_kind(f.cls);
         if (!degradations_simulated()) {
             snprintf(d, sizeof d, "%s %s not simulated (symmetric run), cost estimated: %s",
                      f.scheduled ? "scheduled" : "drawn", fl_class_name(f.cls), fx.detail);
@@ -442,24 +438,43 @@ static double comm_exposure(double t)
     return fmin(1.0, m);
 }
 
-/* Iteration k spans (end of k-1, end of k]; it ran degraded when a live degradation overlapped
- * it. Iterations under exactly one degradation calibrate its class's exposure:
- * slowdown - 1 = exposure x (1/share - 1). */
+/* Live degradations that overlapped iteration K, which spans (end of K-1, end of K]; *WHICH
+ * receives the last of them. */
+static int overlaps(size_t k, size_t *which)
+{
+    double a = k ? R.it_end[k - 1] : 0.0, b = R.it_end[k];
+    int hits = 0;
+    for (size_t i = 0; i < R.nlv; i++)
+        if (R.lv[i].start_s < b && R.lv[i].end_s > a) {
+            hits++;
+            *which = i;
+        }
+    return hits;
+}
+
+/* The healthy iteration time, and the exposure of each class from the iterations that ran under
+ * exactly one degradation: slowdown - 1 = exposure x (1/share - 1). */
 static int measure(void)
 {
     if (R.nit == 0) {
         fail("%s", "the workload reported no completed iteration: nothing to measure the job timeline from");
         return -1;
     }
-    double healthy = 0;
+    /* Degraded iterations are compared with the steady healthy ones: the first iteration differs
+     * from the rest (nothing of a previous one overlaps it), so it is left out of that
+     * reference when another healthy one exists. */
+    double healthy = 0, steady = 0;
+    int64_t nsteady = 0;
+    size_t which = 0;
     for (size_t k = 0; k < R.nit; k++) {
-        double a = k ? R.it_end[k - 1] : 0.0, b = R.it_end[k];
-        bool hit = false;
-        for (size_t i = 0; i < R.nlv && !hit; i++)
-            hit = R.lv[i].start_s < b && R.lv[i].end_s > a;
-        if (!hit) {
-            healthy += b - a;
-            R.healthy_iters++;
+        if (overlaps(k, &which))
+            continue;
+        double dt = R.it_end[k] - (k ? R.it_end[k - 1] : 0.0);
+        healthy += dt;
+        R.healthy_iters++;
+        if (k > 0) {
+            steady += dt;
+            nsteady++;
         }
     }
     if (R.healthy_iters == 0) {
@@ -476,41 +491,19 @@ static int measure(void)
         return -1;
     }
     R.iter_meas_s = healthy / (double)R.healthy_iters;
-    /* Degraded iterations are compared with the steady healthy ones: the first iteration differs
-     * from the rest (nothing of a previous one overlaps it), so it is left out when another
-     * healthy one exists. */
-    double steady = 0;
-    int64_t nsteady = 0;
-    for (size_t k = 1; k < R.nit; k++) {
-        double a = R.it_end[k - 1], b = R.it_end[k];
-        bool hit = false;
-        for (size_t i = 0; i < R.nlv && !hit; i++)
-            hit = R.lv[i].start_s < b && R.lv[i].end_s > a;
-        if (!hit) {
-            steady += b - a;
-            nsteady++;
-        }
-    }
     double ref = nsteady ? steady / (double)nsteady : R.iter_meas_s;
     R.comm_exposure = comm_exposure(R.it_end[R.nit - 1]);
     double sum[FL__NCLASSES] = {0}, flap_slow = 0;
     int64_t cnt[FL__NCLASSES] = {0}, flap_n = 0;
     for (size_t k = 0; k < R.nit; k++) {
-        double a = k ? R.it_end[k - 1] : 0.0, b = R.it_end[k];
-        int hits = 0;
-        size_t which = 0;
-        for (size_t i = 0; i < R.nlv; i++)
-            if (R.lv[i].start_s < b && R.lv[i].end_s > a) {
-                hits++;
-                which = i;
-            }
+        int hits = overlaps(k, &which);
         if (hits == 0)
             continue;
         R.degraded_iters++;
-        double slow = (b - a) / ref;
-        const live *d = &R.lv[which];
         if (hits != 1)
             continue;
+        double slow = (R.it_end[k] - (k ? R.it_end[k - 1] : 0.0)) / ref;
+        const live *d = &R.lv[which];
         if (d->f.cls == FL_LINK_FLAP) {
             flap_slow += slow;
             flap_n++;

@@ -270,14 +270,13 @@ static void effect_of(const rs_timeline *tl, const fl_event *f, rs_effect *fx)
     fx->factor = f->bw_factor;
 }
 
-/* /events kinds of a degradation starting and ending, by class. */
-static const char *down_kind(int cls)
+const char *rs_down_kind(int cls)
 {
     return cls == FL_SWITCH ? "switch_down" : cls == FL_OPTICS ? "module_down" : cls == FL_PLANE ? "plane_down"
                                                                                                   : "link_flap";
 }
 
-static const char *up_kind(int cls)
+const char *rs_up_kind(int cls)
 {
     return cls == FL_SWITCH    ? "switch_restored"
            : cls == FL_OPTICS ? "module_restored"
@@ -331,7 +330,7 @@ static void handle_failure(rs_timeline *tl, const fl_event *f)
         else
             snprintf(d, sizeof d, "%s %s: bandwidth x %.3g for %.6g s; iterations x %.4g meanwhile",
                      f->scheduled ? "scheduled" : "drawn", fl_class_name(f->cls), fx.factor, fx.duration_s, fx.slow);
-        emit(tl, down_kind(f->cls), comp, fx.factor, "1", d);
+        emit(tl, rs_down_kind(f->cls), comp, fx.factor, "1", d);
         if (tl->H.degrade)
             tl->H.degrade(tl->H.ctx, tl->now, f, true);
         return;
@@ -478,7 +477,7 @@ static bool step(rs_timeline *tl)
             snprintf(d, sizeof d, "%s back in service; iterations x %.4g now (other degradations)",
                      w.f.cls == FL_LINK_FLAP ? "the link is" : w.f.cls == FL_OPTICS ? "module replaced," : "repaired,",
                      tl->slow);
-            emit(tl, up_kind(w.f.cls), comp, 1.0, "1", d);
+            emit(tl, rs_up_kind(w.f.cls), comp, 1.0, "1", d);
             if (tl->H.degrade)
                 tl->H.degrade(tl->H.ctx, now, &w.f, false);
             return true;

@@ -28,6 +28,10 @@ typedef enum rs_state {
 } rs_state;
 
 const char *rs_state_name(rs_state s);
+/* /events kinds of a degradation of class CLS starting ("link_flap", "switch_down",
+ * "module_down", "plane_down") and ending ("link_restored", "switch_restored", ...). */
+const char *rs_down_kind(int cls);
+const char *rs_up_kind(int cls);
 
 typedef struct rs_params {
     double t0_s;             /* wall time the timeline starts (the detailed part ran before) */
